@@ -89,22 +89,23 @@ impl fmt::Display for Position {
     }
 }
 
-/// One source file: its name, text and the offsets of its line starts.
+/// One source file: its name, its bytes (not necessarily valid UTF-8: the scanner
+/// reports bad encodings) and the offsets of its line starts.
 #[derive(Clone, Debug)]
 pub struct SourceFile {
     name: String,
-    text: String,
+    text: Vec<u8>,
     line_starts: Vec<usize>,
 }
 
 impl SourceFile {
-    pub fn new(name: impl Into<String>, text: impl Into<String>) -> SourceFile {
+    pub fn new(name: impl Into<String>, text: impl Into<Vec<u8>>) -> SourceFile {
         let text = text.into();
         let mut line_starts = vec![0];
         line_starts.extend(
-            text.bytes()
+            text.iter()
                 .enumerate()
-                .filter(|&(_, b)| b == b'\n')
+                .filter(|&(_, &b)| b == b'\n')
                 .map(|(i, _)| i + 1),
         );
         SourceFile {
@@ -118,7 +119,7 @@ impl SourceFile {
         &self.name
     }
 
-    pub fn text(&self) -> &str {
+    pub fn bytes(&self) -> &[u8] {
         &self.text
     }
 
@@ -141,15 +142,19 @@ impl SourceFile {
         }
     }
 
-    /// The text of 1-based line `line`, without its line ending.
-    pub fn line_text(&self, line: usize) -> Option<&str> {
+    /// The text of 1-based line `line`, without its line ending (invalid UTF-8
+    /// shown as U+FFFD).
+    pub fn line_text(&self, line: usize) -> Option<std::borrow::Cow<'_, str>> {
         let start = *self.line_starts.get(line.checked_sub(1)?)?;
         let end = self
             .line_starts
             .get(line)
             .map(|&e| e - 1)
             .unwrap_or(self.text.len());
-        Some(self.text[start..end].trim_end_matches('\r'))
+        let line = self.text[start..end]
+            .strip_suffix(b"\r")
+            .unwrap_or(&self.text[start..end]);
+        Some(String::from_utf8_lossy(line))
     }
 
     pub fn line_count(&self) -> usize {
@@ -167,7 +172,7 @@ mod tests {
         assert_eq!(f.position(Pos(0)).to_string(), "main.alloy:1:1");
         assert_eq!(f.position(Pos(7)).to_string(), "main.alloy:2:2");
         assert_eq!(f.position(Pos(12)).to_string(), "main.alloy:3:1");
-        assert_eq!(f.line_text(2), Some("\tb = 2"));
+        assert_eq!(f.line_text(2).as_deref(), Some("\tb = 2"));
         assert_eq!(f.position(Pos::NONE).to_string(), "main.alloy");
     }
 }
