@@ -171,7 +171,8 @@ mod tests {
         let f = SourceFile::new("main.alloy", "a = 1\n\tb = 2\n");
         assert_eq!(f.position(Pos(0)).to_string(), "main.alloy:1:1");
         assert_eq!(f.position(Pos(7)).to_string(), "main.alloy:2:2");
-        assert_eq!(f.position(Pos(12)).to_string(), "main.alloy:3:1");
+        assert_eq!(f.position(Pos(12)).to_string(), "main.alloy:2:7");
+        assert_eq!(f.position(Pos(13)).to_string(), "main.alloy:3:1");
         assert_eq!(f.line_text(2).as_deref(), Some("\tb = 2"));
         assert_eq!(f.position(Pos::NONE).to_string(), "main.alloy");
     }
