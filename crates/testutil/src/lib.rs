@@ -1,4 +1,6 @@
-//! Test support: where the shared test data lives.
+//! Test support: where the shared test data lives, and generated configurations.
+
+pub mod alloy_gen;
 
 use std::path::{Path, PathBuf};
 
