@@ -3,6 +3,9 @@
 use crate::pos::{Position, SourceFile, Span};
 use std::fmt;
 
+mod render;
+pub use render::render;
+
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum Severity {
     Warning,
