@@ -12,6 +12,8 @@ mod trimmer;
 mod walker;
 
 use crate::ast::{Comment, Expr, File};
+use crate::diag::Diagnostics;
+use crate::parser;
 use crate::pos::SourceFile;
 use emitter::Emitter;
 use walker::Walker;
@@ -23,6 +25,18 @@ pub fn format_file(file: &File, source: &SourceFile) -> String {
     let mut text = render(source, &file.comments, |w| w.stmts(&file.body));
     text.push('\n');
     text
+}
+
+/// Parses `src` (named `name` in messages) and formats it as [`format_file`]
+/// does; fails with the parse diagnostics, as `alloy fmt` refuses to format
+/// a file that does not parse.
+pub fn format_source(name: &str, src: &[u8]) -> Result<String, Diagnostics> {
+    let source = SourceFile::new(name, src);
+    let (file, diags) = parser::parse_file(&source);
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    Ok(format_file(&file, &source))
 }
 
 /// One expression formatted on its own (no final newline). Comments are not
