@@ -4,7 +4,7 @@
 //! Node IDs are [`syntax::ast::BlockStmt::id`]: the block name, plus `.label`.
 
 use std::collections::HashMap;
-use syntax::ast::{Body, Expr, Ident, Stmt};
+use syntax::ast::{Expr, Ident, Stmt};
 use syntax::pos::Pos;
 
 /// A chain of field accesses starting at an identifier, e.g. `a.b.c` in `a.b.c[0].d`.
@@ -33,12 +33,12 @@ impl Traversal {
     }
 }
 
-/// Every traversal in `body`, in source order, as Alloy finds them: an identifier
-/// starts a traversal, field accesses extend it, and indexing or calling ends it
-/// (their index and arguments are walked on their own).
-pub fn traversals(body: &Body) -> Vec<Traversal> {
+/// Every traversal in `stmts` (and their nested blocks), in source order, as Alloy
+/// finds them: an identifier starts a traversal, field accesses extend it, and
+/// indexing or calling ends it (their index and arguments are walked on their own).
+pub fn traversals<'a>(stmts: impl IntoIterator<Item = &'a Stmt>) -> Vec<Traversal> {
     let mut walker = Walker::default();
-    walker.body(body);
+    walker.body(stmts);
     walker.flush();
     walker.found
 }
@@ -60,8 +60,8 @@ impl Walker {
         self.building = false;
     }
 
-    fn body(&mut self, body: &Body) {
-        for stmt in body {
+    fn body<'a>(&mut self, stmts: impl IntoIterator<Item = &'a Stmt>) {
+        for stmt in stmts {
             match stmt {
                 Stmt::Attribute(a) => self.expr(&a.value),
                 Stmt::Block(b) => self.body(&b.body),

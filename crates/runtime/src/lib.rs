@@ -5,3 +5,5 @@
 //! component registry plugs in.
 
 pub mod graph;
+pub mod stability;
+pub mod validate;

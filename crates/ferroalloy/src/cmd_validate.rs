@@ -1,0 +1,54 @@
+//! `ferroalloy validate`: checks a configuration without running it, printing
+//! diagnostics as `alloy validate` does.
+
+use crate::files;
+use runtime::stability::Stability;
+use runtime::validate::{self, Options, Parsed, Structural};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// A configuration file, or a directory of *.alloy files
+    path: PathBuf,
+    /// Minimum stability level of features to enable. Supported values: "generally-available", "public-preview", "experimental"
+    #[arg(long = "stability.level", value_name = "stability_level", default_value = "generally-available")]
+    stability_level: Stability,
+}
+
+pub fn run(args: &Args) -> Result<(), String> {
+    let parsed: Vec<Parsed> = files::load(&args.path)?
+        .into_iter()
+        .map(|source| {
+            let (file, diags) = syntax::parser::parse_file(&source);
+            let file = if diags.is_empty() { Ok(file) } else { Err(diags) };
+            Parsed { source, file }
+        })
+        .collect();
+    let options = Options {
+        min_stability: args.stability_level,
+        // Component schemas join with the component registry.
+        schemas: &Structural,
+    };
+    let diags = validate::validate(&parsed, &options);
+    if diags.is_empty() {
+        return Ok(());
+    }
+    let text = syntax::diag::render(
+        &diags,
+        |name| parsed.iter().find(|p| p.source.name() == name).map(|p| &p.source),
+        use_color(),
+    );
+    eprint!("{text}");
+    // Alloy ends the report with a newline on standard output.
+    println!();
+    Err("validation failed".into())
+}
+
+/// Colour as Alloy's colour library decides: standard output is a terminal,
+/// `NO_COLOR` is unset or empty, and `TERM` is not `dumb`.
+fn use_color() -> bool {
+    std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::env::var_os("TERM").is_none_or(|v| v != "dumb")
+}
