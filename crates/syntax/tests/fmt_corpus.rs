@@ -3,7 +3,7 @@
 //! aside, with the same comments), and the converter goldens — text Alloy itself
 //! formatted — come out unchanged, byte for byte.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use syntax::SourceFile;
 use syntax::ast::{Body, Expr, File, Stmt};
 use syntax::pos::Pos;
@@ -125,7 +125,7 @@ fn check(file: &File, source: &SourceFile, fixed_point: bool) -> Result<(), Stri
     Ok(())
 }
 
-fn rel_path(root: &Path, path: &PathBuf) -> String {
+fn rel_path(root: &Path, path: &Path) -> String {
     path.strip_prefix(root)
         .unwrap_or(path)
         .to_string_lossy()
