@@ -4,7 +4,6 @@
 use crate::files;
 use std::io::Write;
 use std::path::Path;
-use syntax::SourceFile;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -42,17 +41,17 @@ pub fn run(args: &Args) -> Result<(), String> {
 
 /// Formats `bytes`; `path` is where `--write` puts the result.
 fn format(name: &str, bytes: Vec<u8>, args: &Args, path: Option<&Path>) -> Result<(), String> {
-    let source = SourceFile::new(name, bytes);
-    let (file, diags) = syntax::parser::parse_file(&source);
-    if !diags.is_empty() {
-        // Alloy prints each diagnostic on one line here, not the excerpt form.
-        for d in &diags {
-            eprintln!("{d}");
+    let formatted = match syntax::printer::format_source(name, &bytes) {
+        Ok(text) => text,
+        Err(diags) => {
+            // Alloy prints each diagnostic on one line here, not the excerpt form.
+            for d in &diags {
+                eprintln!("{d}");
+            }
+            return Err("encountered errors during formatting".into());
         }
-        return Err("encountered errors during formatting".into());
-    }
-    let formatted = syntax::printer::format_file(&file, &source);
-    let unchanged = formatted.as_bytes() == source.bytes();
+    };
+    let unchanged = formatted.as_bytes() == bytes.as_slice();
 
     if args.test {
         return match unchanged {
