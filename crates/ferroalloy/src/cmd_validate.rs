@@ -12,7 +12,11 @@ pub struct Args {
     /// A configuration file, or a directory of *.alloy files
     path: PathBuf,
     /// Minimum stability level of features to enable. Supported values: "generally-available", "public-preview", "experimental"
-    #[arg(long = "stability.level", value_name = "stability_level", default_value = "generally-available")]
+    #[arg(
+        long = "stability.level",
+        value_name = "stability_level",
+        default_value = "generally-available"
+    )]
     stability_level: Stability,
 }
 
@@ -21,7 +25,11 @@ pub fn run(args: &Args) -> Result<(), String> {
         .into_iter()
         .map(|source| {
             let (file, diags) = syntax::parser::parse_file(&source);
-            let file = if diags.is_empty() { Ok(file) } else { Err(diags) };
+            let file = if diags.is_empty() {
+                Ok(file)
+            } else {
+                Err(diags)
+            };
             Parsed { source, file }
         })
         .collect();
@@ -36,7 +44,12 @@ pub fn run(args: &Args) -> Result<(), String> {
     }
     let text = syntax::diag::render(
         &diags,
-        |name| parsed.iter().find(|p| p.source.name() == name).map(|p| &p.source),
+        |name| {
+            parsed
+                .iter()
+                .find(|p| p.source.name() == name)
+                .map(|p| &p.source)
+        },
         use_color(),
     );
     eprint!("{text}");

@@ -9,7 +9,11 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "ferroalloy", version, about = "An Alloy-compatible telemetry collector")]
+#[command(
+    name = "ferroalloy",
+    version,
+    about = "An Alloy-compatible telemetry collector"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -70,7 +70,10 @@ fn fmt_write_rewrites_in_place() {
 
     let out = run(dir.path(), &["fmt", "-w", "-"], "");
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(text(&out.stderr), "Error: cannot use -w with standard input\n");
+    assert_eq!(
+        text(&out.stderr),
+        "Error: cannot use -w with standard input\n"
+    );
 }
 
 #[test]
@@ -129,7 +132,10 @@ fn fmt_reports_syntax_errors_and_bad_paths() {
 fn validate_a_valid_file_and_directory() {
     let dir = dir_with(&[
         ("a.alloy", "local.file \"a\" {\n\tfilename = \"/x\"\n}\n"),
-        ("b.alloy", "local.file \"b\" {\n\tfilename = local.file.a.content\n}\n"),
+        (
+            "b.alloy",
+            "local.file \"b\" {\n\tfilename = local.file.a.content\n}\n",
+        ),
         ("notes.txt", "not alloy {"),
     ]);
     for path in ["a.alloy", "."] {

@@ -22,12 +22,15 @@ const NEEDS_SCHEMAS: [(&str, &str); 6] = [
         "default/invalid_properties",
         "config block, import and component argument checks",
     ),
+    ("default/invalid_types", "component argument type checks"),
     (
-        "default/invalid_types",
-        "component argument type checks",
+        "default/missing",
+        "the component registry (unknown components)",
     ),
-    ("default/missing", "the component registry (unknown components)"),
-    ("default/mixed", "the component registry (unknown components)"),
+    (
+        "default/mixed",
+        "the component registry (unknown components)",
+    ),
 ];
 
 /// The files of a txtar archive: `-- name --` lines start a file, whose content

@@ -317,7 +317,10 @@ mod tests {
         }));
         assert_eq!(names(accessed), ["a.b"]);
 
-        let f = call(path(&["string", "join"]), vec![path(&["x", "y"]), path(&["z"])]);
+        let f = call(
+            path(&["string", "join"]),
+            vec![path(&["x", "y"]), path(&["z"])],
+        );
         assert_eq!(names(f), ["string.join", "x.y", "z"]);
 
         // As in Alloy, an access after a call whose last argument was a

@@ -53,7 +53,12 @@ impl FromStr for Stability {
         ]
         .into_iter()
         .find(|level| level.as_str() == s)
-        .ok_or_else(|| format!("invalid stability level {}", syntax::scanner::go_quote(s.as_bytes())))
+        .ok_or_else(|| {
+            format!(
+                "invalid stability level {}",
+                syntax::scanner::go_quote(s.as_bytes())
+            )
+        })
     }
 }
 
@@ -70,7 +75,11 @@ mod tests {
                  flag to enable \"experimental\" features"
                 .to_string())
         );
-        assert!(Stability::PublicPreview.check_allowed(Stability::Experimental, "x").is_ok());
+        assert!(
+            Stability::PublicPreview
+                .check_allowed(Stability::Experimental, "x")
+                .is_ok()
+        );
         assert_eq!("public-preview".parse(), Ok(Stability::PublicPreview));
         assert_eq!(
             "beta".parse::<Stability>(),

@@ -445,7 +445,8 @@ impl<'s> Validator<'s> {
             _ => true,
         });
         let Some(template) = template else {
-            node.diags.push(self.at_block(block, "missing required block \"template\"".into()));
+            node.diags
+                .push(self.at_block(block, "missing required block \"template\"".into()));
             return;
         };
 
@@ -454,7 +455,8 @@ impl<'s> Validator<'s> {
         if let Some(var) = literal_attr(node.refs.iter().copied(), "var", Token::String)
             && let Ok(bytes) = syntax::scanner::unquote(&var)
         {
-            self.scope.insert(String::from_utf8_lossy(&bytes).into_owned());
+            self.scope
+                .insert(String::from_utf8_lossy(&bytes).into_owned());
         }
         self.build(&mut inner, blocks);
         node.kind = Kind::Foreach(inner);
@@ -636,11 +638,8 @@ impl<'s> Validator<'s> {
             Some((target, _)) => {
                 if stdlib::is_identifier(&first.name) {
                     diags.push(
-                        Diagnostic::warning(
-                            file.position(first.pos),
-                            stdlib::SHADOWING_WARNING,
-                        )
-                        .with_end(file.position(first.end())),
+                        Diagnostic::warning(file.position(first.pos), stdlib::SHADOWING_WARNING)
+                            .with_end(file.position(first.end())),
                     );
                 }
                 target
@@ -655,19 +654,16 @@ impl<'s> Validator<'s> {
             }
             None if stdlib::is_deprecated(&first.name) => {
                 diags.push(
-                    Diagnostic::warning(
-                        file.position(first.pos),
-                        stdlib::DEPRECATED_WARNING,
-                    )
-                    .with_end(file.position(whole.end)),
+                    Diagnostic::warning(file.position(first.pos), stdlib::DEPRECATED_WARNING)
+                        .with_end(file.position(whole.end)),
                 );
                 None
             }
             None => {
                 let name = t.name();
                 if stdlib::is_experimental(&name)
-                    && let Err(message) = Stability::Experimental
-                        .check_allowed(self.options.min_stability, &name)
+                    && let Err(message) =
+                        Stability::Experimental.check_allowed(self.options.min_stability, &name)
                 {
                     diags.push(Diagnostic::error_at(file, whole, message));
                 }
@@ -695,7 +691,11 @@ impl<'s> Validator<'s> {
                 Stmt::Attribute(a) => {
                     let quoted = go_quote(a.name.name.as_bytes());
                     if !arguments.iter().any(|arg| arg.name == a.name.name) {
-                        (a.name.pos, a.value.end(), format!("unrecognized attribute name {quoted}"))
+                        (
+                            a.name.pos,
+                            a.value.end(),
+                            format!("unrecognized attribute name {quoted}"),
+                        )
                     } else if !seen.insert(a.name.name.as_str()) {
                         let message = format!("attribute {quoted} may only be provided once");
                         (a.name.pos, a.value.end(), message)
@@ -708,7 +708,10 @@ impl<'s> Validator<'s> {
         }
         for arg in arguments.iter().filter(|a| !a.optional) {
             if !seen.contains(arg.name.as_str()) {
-                let message = format!("missing required attribute {}", go_quote(arg.name.as_bytes()));
+                let message = format!(
+                    "missing required attribute {}",
+                    go_quote(arg.name.as_bytes())
+                );
                 diags.push(self.at_block(block, message));
             }
         }
@@ -744,4 +747,3 @@ fn literal_attr<'a>(
     }
     found
 }
-

@@ -237,7 +237,13 @@ mod tests {
         let chars: Vec<_> = go_chars(b"a\xff\xfeb\xc3\xa9").collect();
         assert_eq!(
             chars,
-            vec![(0, 'a'), (1, '\u{fffd}'), (2, '\u{fffd}'), (3, 'b'), (4, 'é')]
+            vec![
+                (0, 'a'),
+                (1, '\u{fffd}'),
+                (2, '\u{fffd}'),
+                (3, 'b'),
+                (4, 'é')
+            ]
         );
     }
 }
