@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use regex::Regex;
+use syntax::ast::{Expr, Stmt};
 use syntax::diag::Diagnostics;
 use syntax::parser::{MAX_DEPTH, parse};
 use syntax::scanner::{Scanner, unquote};
@@ -262,24 +263,66 @@ fn go_fuzz_corpus_parses_without_panic() {
     println!("fuzz corpus: {}/{}", files.len(), files.len());
 }
 
+/// The number of nodes on the longest path from the top of the file to a leaf.
+fn tree_depth(body: &[Stmt]) -> usize {
+    fn expr(e: &Expr) -> usize {
+        1 + match e {
+            Expr::Identifier(_) | Expr::Literal(_) => 0,
+            Expr::Array(a) => a.elements.iter().map(expr).max().unwrap_or(0),
+            Expr::Object(o) => o.fields.iter().map(|f| expr(&f.value)).max().unwrap_or(0),
+            Expr::Access(a) => expr(&a.value),
+            Expr::Index(i) => expr(&i.value).max(expr(&i.index)),
+            Expr::Call(c) => c.args.iter().map(expr).fold(expr(&c.value), usize::max),
+            Expr::Unary(u) => expr(&u.value),
+            Expr::Binary(b) => expr(&b.left).max(expr(&b.right)),
+            Expr::Paren(p) => expr(&p.inner),
+        }
+    }
+    body.iter()
+        .map(|s| match s {
+            Stmt::Attribute(a) => 1 + expr(&a.value),
+            Stmt::Block(b) => 1 + tree_depth(&b.body),
+        })
+        .max()
+        .unwrap_or(0)
+}
+
 /// Parses `src` on a thread with a 2 MiB stack, as a debug build's worker
-/// thread has, dropping the tree there too; returns the messages.
-fn parse_on_small_stack(src: String) -> Vec<String> {
+/// thread has, measuring and dropping the tree there too; returns the messages
+/// and the depth of the tree.
+fn parse_on_small_stack(src: String) -> (Vec<String>, usize) {
     std::thread::Builder::new()
         .stack_size(2 << 20)
         .spawn(move || {
             let (file, diags) = parse("deep.alloy", src.as_bytes());
+            let depth = tree_depth(&file.body);
             drop(file);
-            diags.iter().map(|d| d.to_string()).collect()
+            (diags.iter().map(|d| d.to_string()).collect(), depth)
         })
         .expect("thread")
         .join()
         .expect("no stack overflow")
 }
 
+/// `n` parentheses, each holding the next one followed by `suffix`:
+/// `((a suffix) suffix)`. Without a limit on chains the tree would be about
+/// `n * len(suffix)` deep while the parser only recursed `n` deep.
+fn nested_chains(n: usize, suffix: &str) -> String {
+    let mut src = String::from("a = ");
+    src.push_str(&"(".repeat(n));
+    src.push('a');
+    for _ in 0..n {
+        src.push_str(suffix);
+        src.push(')');
+    }
+    src.push('\n');
+    src
+}
+
 #[test]
 fn deep_nesting_is_refused_without_overflowing_the_stack() {
     const N: usize = 10_000;
+    let limit = MAX_DEPTH as usize;
     let too_deep = format!("nesting is too deep (the limit is {MAX_DEPTH} levels)");
     let cases = [
         ("brackets", format!("a = {}{}\n", "[".repeat(N), "]".repeat(N))),
@@ -288,22 +331,29 @@ fn deep_nesting_is_refused_without_overflowing_the_stack() {
         ("minus", format!("a = {}1\n", "-".repeat(N))),
         ("not", format!("a = {}true\n", "!".repeat(N))),
         ("blocks", format!("{}{}\n", "b {\n".repeat(N), "}\n".repeat(N))),
+        ("block values", format!("a = b {}{}\n", "{\n c = d ".repeat(N), "}\n".repeat(N))),
         ("calls", format!("a = {}1{}\n", "f(".repeat(N), ")".repeat(N))),
         ("indexes", format!("a = b{}\n", "[0]".repeat(N))),
         ("accesses", format!("a = b{}\n", ".c".repeat(N))),
         ("sums", format!("a = 1{}\n", " + 1".repeat(N))),
         ("powers", format!("a = 2{}\n", " ^ 2".repeat(N))),
         ("mixed", format!("a = {}1{}\n", "[-(".repeat(N), ")]".repeat(N))),
+        ("nested sums", nested_chains(150, &" + a".repeat(150))),
+        ("nested accesses", nested_chains(150, &".b".repeat(150))),
+        ("nested calls", nested_chains(150, &"()".repeat(150))),
     ];
     for (name, src) in cases {
-        let messages = parse_on_small_stack(src);
+        let (messages, depth) = parse_on_small_stack(src);
         assert!(
             messages.iter().any(|m| m.ends_with(&too_deep)),
             "{name}: {messages:?}"
         );
+        assert!(depth <= limit + 2, "{name}: tree {depth} deep");
     }
     // Nesting below the limit is fine.
-    let depth = (MAX_DEPTH / 2) as usize;
-    let ok = format!("a = {}1{}\nb = 1{}\n", "[".repeat(depth), "]".repeat(depth), " + 1".repeat(depth));
-    assert_eq!(parse_on_small_stack(ok), Vec::<String>::new());
+    let n = limit / 2;
+    let ok = format!("a = {}1{}\nb = 1{}\n", "[".repeat(n), "]".repeat(n), " + 1".repeat(n));
+    let (messages, depth) = parse_on_small_stack(ok);
+    assert_eq!(messages, Vec::<String>::new());
+    assert!(depth > n);
 }

@@ -2,13 +2,16 @@
 //! right-associative and handled apart), unary operators, postfix suffixes and
 //! primary expressions.
 
-use super::Parser;
+use super::{MAX_DEPTH, Parser};
 use crate::ast::{
     AccessExpr, ArrayExpr, BinaryExpr, CallExpr, Expr, Ident, IndexExpr, LiteralExpr, ObjectExpr,
     ObjectField, ParenExpr, UnaryExpr,
 };
 use crate::pos::{Pos, Span};
 use crate::token::Token;
+
+/// An expression and its height (1 for a leaf), which the nesting limit bounds.
+type Parsed = (Expr, u32);
 
 /// What stands in for an expression that could not be parsed.
 fn placeholder(pos: Pos) -> Expr {
@@ -22,107 +25,126 @@ fn placeholder(pos: Pos) -> Expr {
 impl Parser<'_> {
     /// Expr = OrExpr
     pub(super) fn parse_expression(&mut self) -> Expr {
+        self.parse_expr().0
+    }
+
+    fn parse_expr(&mut self) -> Parsed {
         let start = self.pos;
         if !self.descend() {
-            return placeholder(start);
+            return (placeholder(start), 1);
         }
-        let expr = self.parse_binary(1);
+        let parsed = self.parse_binary(1);
         self.depth -= 1;
-        expr
+        parsed
+    }
+
+    /// Accepts a node built from already parsed parts if the tree stays within
+    /// the nesting limit counted from the current depth. Chains such as
+    /// `a.b.c` or `a + b + c` grow the tree upwards without recursing, so only
+    /// their height shows how deep the tree has become. Past the limit, the
+    /// rest of the expression is skipped and the node is dropped.
+    fn within_limit(&mut self, expr: Expr, height: u32) -> Option<Parsed> {
+        if self.depth + height <= MAX_DEPTH {
+            return Some((expr, height));
+        }
+        self.too_deep();
+        None
     }
 
     /// The left-associative binary operators whose precedence is at least
     /// `min_prec`: each level collects its operands in a loop and parses the
     /// tighter-binding operators of a right operand by recursion.
-    fn parse_binary(&mut self, min_prec: u8) -> Expr {
-        let depth = self.depth;
-        let mut lhs = self.parse_power();
+    fn parse_binary(&mut self, min_prec: u8) -> Parsed {
+        let (mut left, mut height) = self.parse_power();
         loop {
             let prec = self.tok.binary_precedence();
             if prec < min_prec {
-                break;
+                return (left, height);
             }
             let (kind, kind_pos) = (self.tok, self.pos);
-            // Each link makes the left-leaning tree one level higher.
-            if !self.descend() {
-                break;
-            }
             self.next();
-            let right = self.parse_binary(prec + 1);
-            lhs = Expr::Binary(Box::new(BinaryExpr {
+            let (right, right_height) = self.parse_binary(prec + 1);
+            let start = left.start();
+            let node = Expr::Binary(Box::new(BinaryExpr {
                 kind,
                 kind_pos,
-                left: lhs,
+                left,
                 right,
             }));
+            let Some(parsed) = self.within_limit(node, height.max(right_height) + 1) else {
+                return (placeholder(start), 1);
+            };
+            (left, height) = parsed;
         }
-        self.depth = depth;
-        lhs
     }
 
     /// PowExpr = Unary [ "^" PowExpr ]
-    fn parse_power(&mut self) -> Expr {
-        let left = self.parse_unary();
+    fn parse_power(&mut self) -> Parsed {
+        let (left, left_height) = self.parse_unary();
         if self.tok != Token::Pow {
-            return left;
+            return (left, left_height);
         }
         let kind_pos = self.pos;
         if !self.descend() {
-            return left;
+            return (left, left_height);
         }
         self.next();
-        let right = self.parse_power();
+        let (right, right_height) = self.parse_power();
         self.depth -= 1;
-        Expr::Binary(Box::new(BinaryExpr {
+        let start = left.start();
+        let node = Expr::Binary(Box::new(BinaryExpr {
             kind: Token::Pow,
             kind_pos,
             left,
             right,
-        }))
+        }));
+        self.within_limit(node, left_height.max(right_height) + 1)
+            .unwrap_or((placeholder(start), 1))
     }
 
     /// Unary = ("!" | "-") Unary | Primary { "." IDENT | "[" Expr "]" | "(" [ ExprList ] ")" }
-    fn parse_unary(&mut self) -> Expr {
+    fn parse_unary(&mut self) -> Parsed {
         if matches!(self.tok, Token::Not | Token::Sub) {
             let (kind, kind_pos) = (self.tok, self.pos);
             if !self.descend() {
-                return placeholder(kind_pos);
+                return (placeholder(kind_pos), 1);
             }
             self.next();
-            let value = self.parse_unary();
+            let (value, height) = self.parse_unary();
             self.depth -= 1;
-            return Expr::Unary(Box::new(UnaryExpr {
+            let node = Expr::Unary(Box::new(UnaryExpr {
                 kind,
                 kind_pos,
                 value,
             }));
+            return self
+                .within_limit(node, height + 1)
+                .unwrap_or((placeholder(kind_pos), 1));
         }
 
-        let depth = self.depth;
-        let mut value = self.parse_primary();
+        let (mut value, mut height) = self.parse_primary();
         loop {
             match self.tok {
                 Token::Dot | Token::LBrack | Token::LParen => {
-                    // Each suffix makes the left-leaning tree one level higher.
-                    if !self.descend() {
-                        break;
-                    }
-                    value = self.parse_suffix(value);
+                    let start = value.start();
+                    let (node, node_height) = self.parse_suffix(value, height);
+                    let Some(parsed) = self.within_limit(node, node_height) else {
+                        return (placeholder(start), 1);
+                    };
+                    (value, height) = parsed;
                 }
                 Token::String | Token::LCurly => {
                     if !self.reject_block_as_expression(&value) {
-                        break;
+                        return (value, height);
                     }
                 }
-                _ => break,
+                _ => return (value, height),
             }
         }
-        self.depth = depth;
-        value
     }
 
-    /// One `.name`, `[index]` or `(args)` applied to `value`.
-    fn parse_suffix(&mut self, value: Expr) -> Expr {
+    /// One `.name`, `[index]` or `(args)` applied to `value` (of height `height`).
+    fn parse_suffix(&mut self, value: Expr, height: u32) -> Parsed {
         match self.tok {
             Token::Dot => {
                 self.next();
@@ -131,33 +153,35 @@ impl Parser<'_> {
                     name: String::from_utf8_lossy(lit).into_owned(),
                     pos,
                 };
-                Expr::Access(Box::new(AccessExpr { value, name }))
+                (Expr::Access(Box::new(AccessExpr { value, name })), height + 1)
             }
             Token::LBrack => {
                 let (lbrack, ..) = self.expect(Token::LBrack);
-                let index = self.parse_expression();
+                let (index, index_height) = self.parse_expr();
                 let (rbrack, ..) = self.expect(Token::RBrack);
-                Expr::Index(Box::new(IndexExpr {
+                let node = Expr::Index(Box::new(IndexExpr {
                     value,
                     index,
                     lbrack,
                     rbrack,
-                }))
+                }));
+                (node, height.max(index_height) + 1)
             }
             _ => {
                 let (lparen, ..) = self.expect(Token::LParen);
-                let args = if self.tok != Token::RParen {
+                let (args, args_height) = if self.tok != Token::RParen {
                     self.parse_expression_list(Token::RParen)
                 } else {
-                    Vec::new()
+                    (Vec::new(), 0)
                 };
                 let (rparen, ..) = self.expect(Token::RParen);
-                Expr::Call(Box::new(CallExpr {
+                let node = Expr::Call(Box::new(CallExpr {
                     value,
                     args,
                     lparen,
                     rparen,
-                }))
+                }));
+                (node, height.max(args_height) + 1)
             }
         }
     }
@@ -194,13 +218,13 @@ impl Parser<'_> {
 
     /// Primary = IDENT | NUMBER | FLOAT | STRING | BOOL | NULL | "(" Expr ")"
     ///         | "[" [ ExprList ] "]" | "{" [ FieldList ] "}"
-    fn parse_primary(&mut self) -> Expr {
+    fn parse_primary(&mut self) -> Parsed {
         let pos = self.pos;
         match self.tok {
             Token::Ident => {
                 let name = self.lit_string();
                 self.next();
-                Expr::Identifier(Ident { name, pos })
+                (Expr::Identifier(Ident { name, pos }), 1)
             }
             Token::String | Token::Number | Token::Float | Token::Bool | Token::Null => {
                 let literal = LiteralExpr {
@@ -209,47 +233,50 @@ impl Parser<'_> {
                     value: self.lit_string(),
                 };
                 self.next();
-                Expr::Literal(literal)
+                (Expr::Literal(literal), 1)
             }
             Token::LParen => {
                 self.next();
-                let inner = self.parse_expression();
+                let (inner, height) = self.parse_expr();
                 let (rparen, ..) = self.expect(Token::RParen);
-                Expr::Paren(Box::new(ParenExpr {
+                let node = Expr::Paren(Box::new(ParenExpr {
                     inner,
                     lparen: pos,
                     rparen,
-                }))
+                }));
+                (node, height + 1)
             }
             Token::LBrack => {
                 self.next();
-                let elements = if self.tok != Token::RBrack {
+                let (elements, height) = if self.tok != Token::RBrack {
                     self.parse_expression_list(Token::RBrack)
                 } else {
-                    Vec::new()
+                    (Vec::new(), 0)
                 };
                 let (rbrack, ..) = self.expect(Token::RBrack);
-                Expr::Array(ArrayExpr {
+                let node = Expr::Array(ArrayExpr {
                     elements,
                     lbrack: pos,
                     rbrack,
-                })
+                });
+                (node, height + 1)
             }
             Token::LCurly => {
                 self.next();
                 // Alloy compares with `]` here, not `}`: `{]` must say
                 // "expected }, got ]", which the field list would not.
-                let fields = if self.tok != Token::RBrack {
+                let (fields, height) = if self.tok != Token::RBrack {
                     self.parse_field_list(Token::RCurly)
                 } else {
-                    Vec::new()
+                    (Vec::new(), 0)
                 };
                 let (rcurly, ..) = self.expect(Token::RCurly);
-                Expr::Object(ObjectExpr {
+                let node = Expr::Object(ObjectExpr {
                     fields,
                     lcurly: pos,
                     rcurly,
-                })
+                });
+                (node, height + 1)
             }
             _ => {
                 self.error(format!("expected expression, got {}", self.tok));
@@ -265,16 +292,20 @@ impl Parser<'_> {
                 ) {
                     self.next();
                 }
-                placeholder(pos)
+                (placeholder(pos), 1)
             }
         }
     }
 
-    /// ExprList = Expr { "," Expr } [ "," ], up to `until` (left for the caller).
-    fn parse_expression_list(&mut self, until: Token) -> Vec<Expr> {
+    /// ExprList = Expr { "," Expr } [ "," ], up to `until` (left for the
+    /// caller); with the greatest height of the expressions.
+    fn parse_expression_list(&mut self, until: Token) -> (Vec<Expr>, u32) {
         let mut exprs = Vec::new();
+        let mut height = 0;
         while self.tok != until && self.tok != Token::Eof {
-            exprs.push(self.parse_expression());
+            let (expr, h) = self.parse_expr();
+            exprs.push(expr);
+            height = height.max(h);
             if self.tok == until {
                 break;
             }
@@ -283,14 +314,18 @@ impl Parser<'_> {
             }
             self.next();
         }
-        exprs
+        (exprs, height)
     }
 
-    /// FieldList = Field { "," Field } [ "," ], up to `until` (left for the caller).
-    fn parse_field_list(&mut self, until: Token) -> Vec<ObjectField> {
+    /// FieldList = Field { "," Field } [ "," ], up to `until` (left for the
+    /// caller); with the greatest height of the values.
+    fn parse_field_list(&mut self, until: Token) -> (Vec<ObjectField>, u32) {
         let mut fields = Vec::new();
+        let mut height = 0;
         while self.tok != until && self.tok != Token::Eof {
-            fields.push(self.parse_field());
+            let (field, h) = self.parse_field();
+            fields.push(field);
+            height = height.max(h);
             if self.tok == until {
                 break;
             }
@@ -299,12 +334,12 @@ impl Parser<'_> {
             }
             self.next();
         }
-        fields
+        (fields, height)
     }
 
     /// Field = ( IDENT | STRING ) "=" Expr. A string key keeps the text between
     /// its delimiters, unescaped; `""` stays `""` (Alloy strips only longer ones).
-    fn parse_field(&mut self) -> ObjectField {
+    fn parse_field(&mut self) -> (ObjectField, u32) {
         let pos = self.pos;
         let (name, quoted) = match self.tok {
             Token::String | Token::Ident => {
@@ -327,10 +362,12 @@ impl Parser<'_> {
             }
         };
         self.expect(Token::Assign);
-        ObjectField {
+        let (value, height) = self.parse_expr();
+        let field = ObjectField {
             name: Ident { name, pos },
             quoted,
-            value: self.parse_expression(),
-        }
+            value,
+        };
+        (field, height)
     }
 }

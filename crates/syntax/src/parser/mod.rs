@@ -18,16 +18,16 @@ use crate::pos::{Pos, SourceFile, Span};
 use crate::scanner::{self, Scanner};
 use crate::token::Token;
 
-/// The deepest nesting the parser accepts. One level is one block body, one
-/// expression inside brackets, parentheses, braces, an index or call arguments,
-/// one unary or `^` operator, and one link of a chain of binary operators or of
-/// `.name`, `[i]`, `(args)` suffixes. Deeper input is refused with
+/// The deepest nesting the parser accepts: no path from the top of a file to
+/// a leaf of its tree may pass through more than this many block bodies and
+/// expression nodes (brackets, parentheses, braces, operators, `.name`, `[i]`,
+/// `(args)`). Deeper input is refused with
 /// `nesting is too deep (the limit is 100 levels)` and the rest of the
 /// offending expression or block is skipped.
 ///
-/// A tree accepted under this limit is at most about twice as high, which
-/// leaves room on a 2 MiB stack (debug build) for the printer, the evaluator
-/// and the recursive drop to walk it. Real configurations nest about ten deep.
+/// This bounds the recursion of the parser and of everything that later walks
+/// the tree (printer, evaluator, the recursive drop): 100 levels need well under
+/// 1 MiB of stack in a debug build. Real configurations nest about ten deep.
 pub const MAX_DEPTH: u32 = 100;
 
 /// Parses a whole file. The diagnostics are empty when the file is valid; when
@@ -177,19 +177,23 @@ impl<'a> Parser<'a> {
         String::from_utf8_lossy(self.lit).into_owned()
     }
 
-    /// Goes one level deeper; past [`MAX_DEPTH`] it reports the error, skips the
-    /// rest of the construct at hand and returns `false` (the depth is then
-    /// unchanged).
+    /// Goes one level deeper before recursing; past [`MAX_DEPTH`] it reports
+    /// the error, skips the rest of the construct at hand and returns `false`
+    /// (the depth is then unchanged).
     fn descend(&mut self) -> bool {
         if self.depth < MAX_DEPTH {
             self.depth += 1;
             return true;
         }
+        self.too_deep();
+        false
+    }
+
+    fn too_deep(&mut self) {
         self.error(format!(
             "nesting is too deep (the limit is {MAX_DEPTH} levels)"
         ));
         self.skip_nested();
-        false
     }
 
     /// Skips, without recursion, to the end of the current expression or
