@@ -163,10 +163,6 @@ impl Graph {
         }
     }
 
-    pub fn dependencies(&self, node: usize) -> &[usize] {
-        &self.edges[node]
-    }
-
     /// Nodes that depend on themselves directly, in insertion order.
     pub fn self_references(&self) -> Vec<usize> {
         (0..self.len())
