@@ -21,12 +21,22 @@ fn show(e: &Expr) -> String {
     match e {
         Expr::Identifier(i) => i.name.clone(),
         Expr::Literal(l) => l.value.clone(),
-        Expr::Array(a) => format!("[{}]", a.elements.iter().map(show).collect::<Vec<_>>().join(" ")),
+        Expr::Array(a) => format!(
+            "[{}]",
+            a.elements.iter().map(show).collect::<Vec<_>>().join(" ")
+        ),
         Expr::Object(o) => {
             let fields: Vec<String> = o
                 .fields
                 .iter()
-                .map(|f| format!("{}{}={}", if f.quoted { "q:" } else { "" }, f.name.name, show(&f.value)))
+                .map(|f| {
+                    format!(
+                        "{}{}={}",
+                        if f.quoted { "q:" } else { "" },
+                        f.name.name,
+                        show(&f.value)
+                    )
+                })
                 .collect();
             format!("{{{}}}", fields.join(" "))
         }
@@ -54,7 +64,10 @@ fn operator_precedence_and_associativity() {
         ("-a.b", "(-a.b)"),
         ("!!true", "(!(!true))"),
         ("--1", "(-(-1))"),
-        ("a || b && c == d + e * f", "(a || (b && (c == (d + (e * f)))))"),
+        (
+            "a || b && c == d + e * f",
+            "(a || (b && (c == (d + (e * f)))))",
+        ),
         ("a == b != c", "((a == b) != c)"),
         ("a < b <= c > d >= e", "((((a < b) <= c) > d) >= e)"),
         ("a % b / c * d", "(((a % b) / c) * d)"),
@@ -96,16 +109,27 @@ fn positions_of_every_node() {
     assert_eq!((c.lparen, c.rparen), (Pos(1), Pos(17)));
     let Expr::Array(a) = &c.args[1] else { panic!() };
     assert_eq!((a.lbrack, a.rbrack), (Pos(5), Pos(7)));
-    let Expr::Object(o) = &c.args[2] else { panic!() };
-    assert_eq!((o.lcurly, o.rcurly, o.fields[0].name.pos), (Pos(10), Pos(16), Pos(11)));
+    let Expr::Object(o) = &c.args[2] else {
+        panic!()
+    };
+    assert_eq!(
+        (o.lcurly, o.rcurly, o.fields[0].name.pos),
+        (Pos(10), Pos(16), Pos(11))
+    );
 
     let e = expr("a.bc[0] + -x");
     let Expr::Binary(b) = &e else { panic!() };
     assert_eq!(b.kind_pos, Pos(8));
     let Expr::Index(i) = &b.left else { panic!() };
-    assert_eq!((i.lbrack, i.rbrack, i.value.end()), (Pos(4), Pos(6), Pos(3)));
+    assert_eq!(
+        (i.lbrack, i.rbrack, i.value.end()),
+        (Pos(4), Pos(6), Pos(3))
+    );
     let Expr::Unary(u) = &b.right else { panic!() };
-    assert_eq!((u.kind, u.kind_pos, e.end()), (Token::Sub, Pos(10), Pos(11)));
+    assert_eq!(
+        (u.kind, u.kind_pos, e.end()),
+        (Token::Sub, Pos(10), Pos(11))
+    );
     let e = expr("(\"ab\")");
     assert_eq!((e.start(), e.end()), (Pos(0), Pos(5)));
 }
@@ -119,16 +143,22 @@ fn block(stmt: &Stmt) -> &BlockStmt {
 
 #[test]
 fn statements_blocks_and_labels() {
-    let f = parse_ok("a = 1\nprometheus.scrape \"default\" {\n  inner \"\" { }\n  x { y = 2 }\n}\n");
+    let f =
+        parse_ok("a = 1\nprometheus.scrape \"default\" {\n  inner \"\" { }\n  x { y = 2 }\n}\n");
     assert_eq!(f.name, "test.alloy");
     assert_eq!(f.body.len(), 2);
-    let Stmt::Attribute(a) = &f.body[0] else { panic!() };
+    let Stmt::Attribute(a) = &f.body[0] else {
+        panic!()
+    };
     assert_eq!((a.name.name.as_str(), a.name.pos), ("a", Pos(0)));
     assert_eq!(f.body[0].span().end, Pos(4));
 
     let b = block(&f.body[1]);
     assert_eq!(b.name, ["prometheus", "scrape"]);
-    assert_eq!((b.name_pos, b.label.as_str(), b.label_pos), (Pos(6), "default", Pos(24)));
+    assert_eq!(
+        (b.name_pos, b.label.as_str(), b.label_pos),
+        (Pos(6), "default", Pos(24))
+    );
     assert_eq!((b.lcurly, b.rcurly), (Pos(34), Pos(65)));
     assert_eq!(b.id(), "prometheus.scrape.default");
     // An empty label is no label, but its position is known.
@@ -199,7 +229,10 @@ fn one_parse_error_per_line() {
     let got: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
     assert_eq!(
         got,
-        ["x:1:7: expected TERMINATOR, got NUMBER", "x:2:5: expected expression, got )"]
+        [
+            "x:1:7: expected TERMINATOR, got NUMBER",
+            "x:2:5: expected expression, got )"
+        ]
     );
 }
 

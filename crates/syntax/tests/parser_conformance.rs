@@ -73,9 +73,7 @@ fn expected_errors(src: &[u8]) -> HashMap<usize, String> {
                 prev = lexeme.pos.offset();
                 // As Alloy's harness: literal text for these, the token's name otherwise.
                 let len = match tok {
-                    Token::Ident | Token::Number | Token::Float | Token::String => {
-                        lexeme.lit.len()
-                    }
+                    Token::Ident | Token::Number | Token::Float | Token::String => lexeme.lit.len(),
                     _ => tok.as_str().len(),
                 };
                 here = prev + len;
@@ -136,7 +134,10 @@ fn derived_edge_cases_match_the_upstream_parser() {
         let got = if diags.is_empty() {
             "OK".to_string()
         } else {
-            let all: Vec<String> = diags.iter().map(|d| format!("FAIL :{}", short(d))).collect();
+            let all: Vec<String> = diags
+                .iter()
+                .map(|d| format!("FAIL :{}", short(d)))
+                .collect();
             all.join(" ")
         };
         if got != want {
@@ -184,7 +185,10 @@ fn scenario_configs_parse() {
 
 #[test]
 fn docs_examples_parse() {
-    let files = files_with_suffix(&shared("testdata/alloy/grafana-alloy-docs/parses"), ".alloy");
+    let files = files_with_suffix(
+        &shared("testdata/alloy/grafana-alloy-docs/parses"),
+        ".alloy",
+    );
     assert_all_parse("docs parses", &files, 602);
 }
 
@@ -197,11 +201,10 @@ fn integration_configs_parse() {
 #[test]
 fn repository_configs_and_converter_goldens_parse() {
     let invalid_fixtures = alloy_files_in(&shared(PARSER_TESTDATA));
-    let files: Vec<PathBuf> =
-        files_with_suffix(&shared("testdata/alloy/grafana-alloy"), ".alloy")
-            .into_iter()
-            .filter(|f| !invalid_fixtures.contains(f))
-            .collect();
+    let files: Vec<PathBuf> = files_with_suffix(&shared("testdata/alloy/grafana-alloy"), ".alloy")
+        .into_iter()
+        .filter(|f| !invalid_fixtures.contains(f))
+        .collect();
     let converter = files
         .iter()
         .filter(|f| f.to_string_lossy().contains("/converter/"))
@@ -226,8 +229,16 @@ fn docs_fragments_are_rejected_like_upstream() {
     let mut mismatches = Vec::new();
     for f in &files {
         let diags = parse_path(f);
-        assert!(!diags.is_empty(), "{} parses, upstream rejects it", f.display());
-        let rel = f.strip_prefix(&root).expect("under root").to_string_lossy().to_string();
+        assert!(
+            !diags.is_empty(),
+            "{} parses, upstream rejects it",
+            f.display()
+        );
+        let rel = f
+            .strip_prefix(&root)
+            .expect("under root")
+            .to_string_lossy()
+            .to_string();
         let Some(&expected) = want.get(rel.as_str()) else {
             continue;
         };
@@ -325,19 +336,40 @@ fn deep_nesting_is_refused_without_overflowing_the_stack() {
     let limit = MAX_DEPTH as usize;
     let too_deep = format!("nesting is too deep (the limit is {MAX_DEPTH} levels)");
     let cases = [
-        ("brackets", format!("a = {}{}\n", "[".repeat(N), "]".repeat(N))),
-        ("parens", format!("a = {}1{}\n", "(".repeat(N), ")".repeat(N))),
-        ("objects", format!("a = {}1{}\n", "{a=".repeat(N), "}".repeat(N))),
+        (
+            "brackets",
+            format!("a = {}{}\n", "[".repeat(N), "]".repeat(N)),
+        ),
+        (
+            "parens",
+            format!("a = {}1{}\n", "(".repeat(N), ")".repeat(N)),
+        ),
+        (
+            "objects",
+            format!("a = {}1{}\n", "{a=".repeat(N), "}".repeat(N)),
+        ),
         ("minus", format!("a = {}1\n", "-".repeat(N))),
         ("not", format!("a = {}true\n", "!".repeat(N))),
-        ("blocks", format!("{}{}\n", "b {\n".repeat(N), "}\n".repeat(N))),
-        ("block values", format!("a = b {}{}\n", "{\n c = d ".repeat(N), "}\n".repeat(N))),
-        ("calls", format!("a = {}1{}\n", "f(".repeat(N), ")".repeat(N))),
+        (
+            "blocks",
+            format!("{}{}\n", "b {\n".repeat(N), "}\n".repeat(N)),
+        ),
+        (
+            "block values",
+            format!("a = b {}{}\n", "{\n c = d ".repeat(N), "}\n".repeat(N)),
+        ),
+        (
+            "calls",
+            format!("a = {}1{}\n", "f(".repeat(N), ")".repeat(N)),
+        ),
         ("indexes", format!("a = b{}\n", "[0]".repeat(N))),
         ("accesses", format!("a = b{}\n", ".c".repeat(N))),
         ("sums", format!("a = 1{}\n", " + 1".repeat(N))),
         ("powers", format!("a = 2{}\n", " ^ 2".repeat(N))),
-        ("mixed", format!("a = {}1{}\n", "[-(".repeat(N), ")]".repeat(N))),
+        (
+            "mixed",
+            format!("a = {}1{}\n", "[-(".repeat(N), ")]".repeat(N)),
+        ),
         ("nested sums", nested_chains(150, &" + a".repeat(150))),
         ("nested accesses", nested_chains(150, &".b".repeat(150))),
         ("nested calls", nested_chains(150, &"()".repeat(150))),
@@ -352,7 +384,12 @@ fn deep_nesting_is_refused_without_overflowing_the_stack() {
     }
     // Nesting below the limit is fine.
     let n = limit / 2;
-    let ok = format!("a = {}1{}\nb = 1{}\n", "[".repeat(n), "]".repeat(n), " + 1".repeat(n));
+    let ok = format!(
+        "a = {}1{}\nb = 1{}\n",
+        "[".repeat(n),
+        "]".repeat(n),
+        " + 1".repeat(n)
+    );
     let (messages, depth) = parse_on_small_stack(ok);
     assert_eq!(messages, Vec::<String>::new());
     assert!(depth > n);

@@ -153,7 +153,10 @@ impl Parser<'_> {
                     name: String::from_utf8_lossy(lit).into_owned(),
                     pos,
                 };
-                (Expr::Access(Box::new(AccessExpr { value, name })), height + 1)
+                (
+                    Expr::Access(Box::new(AccessExpr { value, name })),
+                    height + 1,
+                )
             }
             Token::LBrack => {
                 let (lbrack, ..) = self.expect(Token::LBrack);

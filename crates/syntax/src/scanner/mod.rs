@@ -153,8 +153,7 @@ impl<'a> Scanner<'a> {
     }
 
     fn skip_whitespace(&mut self) {
-        while !self.at_eof
-            && matches!(self.ch, ' ' | '\t' | '\r')
+        while !self.at_eof && matches!(self.ch, ' ' | '\t' | '\r')
             || (self.is('\n') && !self.insert_term)
         {
             self.next();
@@ -412,7 +411,10 @@ impl<'a> Scanner<'a> {
         }
         let mut value: u32 = 0;
         while count > 0 {
-            let digit = self.cur().and_then(|c| c.to_digit(16)).filter(|&d| d < base);
+            let digit = self
+                .cur()
+                .and_then(|c| c.to_digit(16))
+                .filter(|&d| d < base);
             let Some(digit) = digit else {
                 let msg = match self.cur() {
                     Some(c) => format!(

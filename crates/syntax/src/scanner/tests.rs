@@ -86,7 +86,11 @@ fn every_token_kind_with_its_literal_and_position() {
         let src = format!("  {text}\n");
         let mut s = Scanner::new(src.as_bytes(), true);
         let l = s.scan();
-        assert_eq!((l.tok, l.lit, l.pos), (tok, text.as_bytes(), Pos(2)), "{text:?}");
+        assert_eq!(
+            (l.tok, l.lit, l.pos),
+            (tok, text.as_bytes(), Pos(2)),
+            "{text:?}"
+        );
         assert!(!s.has_errors(), "{text:?}");
     }
 }
@@ -169,12 +173,18 @@ fn nul_and_invalid_utf8() {
 
 #[test]
 fn identifiers_and_keywords() {
-    assert_eq!(lex("métrica_café"), vec![(Ident, "métrica_café".into()), (Terminator, "\n".into())]);
+    assert_eq!(
+        lex("métrica_café"),
+        vec![(Ident, "métrica_café".into()), (Terminator, "\n".into())]
+    );
     assert_eq!(kinds("a٣"), vec![Ident, Terminator]);
     assert_eq!(kinds("_x1"), vec![Ident, Terminator]);
     assert_eq!(kinds("1a"), vec![Number, Ident, Terminator]);
     assert_eq!(kinds("my-attr"), vec![Ident, Sub, Ident, Terminator]);
-    assert_eq!(kinds("true false null if env"), vec![Bool, Bool, Null, Ident, Ident, Terminator]);
+    assert_eq!(
+        kinds("true false null if env"),
+        vec![Bool, Bool, Null, Ident, Ident, Terminator]
+    );
     assert_eq!(kinds("nullx truex"), vec![Ident, Ident, Terminator]);
     // A combining mark is not a letter: it ends the identifier.
     assert_eq!(kinds("a\u{301}"), vec![Ident, Illegal, Terminator]);
@@ -189,9 +199,15 @@ fn numbers() {
     }
     one_error("a = 1e", 4, "exponent has no digits");
     one_error("10E+", 0, "exponent has no digits");
-    assert_eq!(lex("0x10")[..2], [(Number, "0".into()), (Ident, "x10".into())]);
+    assert_eq!(
+        lex("0x10")[..2],
+        [(Number, "0".into()), (Ident, "x10".into())]
+    );
     assert_eq!(lex("a.0")[1], (Float, ".0".into()));
-    assert_eq!(lex("1..2")[..2], [(Float, "1.".into()), (Float, ".2".into())]);
+    assert_eq!(
+        lex("1..2")[..2],
+        [(Float, "1.".into()), (Float, ".2".into())]
+    );
 }
 
 #[test]
@@ -208,15 +224,31 @@ fn strings_and_escapes() {
     }
     one_error(r#"a = "\q""#, 6, "unknown escape sequence");
     one_error(r#"a = "\'""#, 6, "unknown escape sequence");
-    one_error(r#""\ud800""#, 2, "escape sequence is invalid Unicode code point");
-    one_error(r#""\U00110000""#, 2, "escape sequence is invalid Unicode code point");
-    one_error(r#""\400""#, 2, "escape sequence is invalid Unicode code point");
+    one_error(
+        r#""\ud800""#,
+        2,
+        "escape sequence is invalid Unicode code point",
+    );
+    one_error(
+        r#""\U00110000""#,
+        2,
+        "escape sequence is invalid Unicode code point",
+    );
+    one_error(
+        r#""\400""#,
+        2,
+        "escape sequence is invalid Unicode code point",
+    );
     one_error(
         r#""\xZZ""#,
         2,
         "illegal character U+005A 'Z' in escape sequence",
     );
-    one_error(r#""\08""#, 2, "illegal character U+0038 '8' in escape sequence");
+    one_error(
+        r#""\08""#,
+        2,
+        "illegal character U+0038 '8' in escape sequence",
+    );
     assert_eq!(
         errors(b"\"\\u12\n"),
         vec![
@@ -286,39 +318,62 @@ fn comment_text_strips_carriage_returns() {
 #[test]
 fn terminators_follow_tokens_that_can_end_a_statement() {
     // Exactly these tokens arm a terminator at the next newline or EOF.
-    for arming in ["a", "1", "1.5", "\"s\"", "`r`", "true", "null", ")", "]", "}"] {
-        assert_eq!(kinds(&format!("{arming}\n")).last(), Some(&Terminator), "{arming}");
+    for arming in [
+        "a", "1", "1.5", "\"s\"", "`r`", "true", "null", ")", "]", "}",
+    ] {
+        assert_eq!(
+            kinds(&format!("{arming}\n")).last(),
+            Some(&Terminator),
+            "{arming}"
+        );
         assert_eq!(kinds(arming).last(), Some(&Terminator), "{arming} at EOF");
     }
     for quiet in [
         "=", "+", "-", "*", "/", "%", "^", "||", "&&", "!", "==", "!=", "<", "<=", ">", ">=", ",",
         ".", "(", "[", "{",
     ] {
-        assert_ne!(kinds(&format!("{quiet}\n")).last(), Some(&Terminator), "{quiet}");
+        assert_ne!(
+            kinds(&format!("{quiet}\n")).last(),
+            Some(&Terminator),
+            "{quiet}"
+        );
     }
     // An illegal character keeps whatever was armed before it.
     assert_eq!(kinds("a #\n"), vec![Ident, Illegal, Terminator]);
     assert_eq!(kinds("= #\n"), vec![Assign, Illegal]);
     // Blank lines give one terminator.
-    assert_eq!(kinds("a\n\n\nb"), vec![Ident, Terminator, Ident, Terminator]);
+    assert_eq!(
+        kinds("a\n\n\nb"),
+        vec![Ident, Terminator, Ident, Terminator]
+    );
 }
 
 #[test]
 fn terminator_table_of_the_spec() {
     assert_eq!(kinds("a =\n 1"), vec![Ident, Assign, Number, Terminator]);
-    assert_eq!(kinds("a = 1 +\n 2"), vec![Ident, Assign, Number, Add, Number, Terminator]);
+    assert_eq!(
+        kinds("a = 1 +\n 2"),
+        vec![Ident, Assign, Number, Add, Number, Terminator]
+    );
     assert_eq!(
         kinds("a = 1\n + 2"),
         vec![Ident, Assign, Number, Terminator, Add, Number, Terminator]
     );
     assert_eq!(
         kinds("a = b\n[0]"),
-        vec![Ident, Assign, Ident, Terminator, LBrack, Number, RBrack, Terminator]
+        vec![
+            Ident, Assign, Ident, Terminator, LBrack, Number, RBrack, Terminator
+        ]
     );
-    assert_eq!(kinds("foo\n{\n}"), vec![Ident, Terminator, LCurly, RCurly, Terminator]);
+    assert_eq!(
+        kinds("foo\n{\n}"),
+        vec![Ident, Terminator, LCurly, RCurly, Terminator]
+    );
     assert_eq!(
         kinds("[\n 1,\n 2\n]"),
-        vec![LBrack, Number, Comma, Number, Terminator, RBrack, Terminator]
+        vec![
+            LBrack, Number, Comma, Number, Terminator, RBrack, Terminator
+        ]
     );
 }
 
@@ -335,16 +390,26 @@ fn comments_at_line_end_come_after_the_terminator() {
     // A block comment running to the line end, or across lines, ends the line too.
     assert_eq!(
         kinds("a = 1 /* c */\nb = 2"),
-        vec![Ident, Assign, Number, Terminator, Ident, Assign, Number, Terminator]
+        vec![
+            Ident, Assign, Number, Terminator, Ident, Assign, Number, Terminator
+        ]
     );
-    let toks: Vec<Token> = lex("a = 1 /* c\n d */ b = 2").into_iter().map(|t| t.0).collect();
+    let toks: Vec<Token> = lex("a = 1 /* c\n d */ b = 2")
+        .into_iter()
+        .map(|t| t.0)
+        .collect();
     assert_eq!(
         toks,
-        vec![Ident, Assign, Number, Terminator, Comment, Ident, Assign, Number, Terminator]
+        vec![
+            Ident, Assign, Number, Terminator, Comment, Ident, Assign, Number, Terminator
+        ]
     );
     // Several comments on the rest of the line.
     assert_eq!(
-        lex("a /* x */ /* y */ // z\n").iter().map(|t| t.0).collect::<Vec<_>>(),
+        lex("a /* x */ /* y */ // z\n")
+            .iter()
+            .map(|t| t.0)
+            .collect::<Vec<_>>(),
         vec![Ident, Terminator, Comment, Comment, Comment]
     );
     // A comment followed by more code on the line is not a line end.
@@ -362,7 +427,9 @@ fn comments_at_line_end_come_after_the_terminator() {
 fn crlf_is_whitespace() {
     assert_eq!(
         kinds("a = 1\r\nb {\r\n}\r\n"),
-        vec![Ident, Assign, Number, Terminator, Ident, LCurly, RCurly, Terminator]
+        vec![
+            Ident, Assign, Number, Terminator, Ident, LCurly, RCurly, Terminator
+        ]
     );
 }
 
@@ -410,6 +477,9 @@ fn go_quote_escapes_like_go() {
     assert_eq!(go_quote(b"`a`"), r#""`a`""#);
     assert_eq!(go_quote(b"a\"b\\"), r#""a\"b\\""#);
     assert_eq!(go_quote(b"\n\t\x01\x7f"), r#""\n\t\x01\x7f""#);
-    assert_eq!(go_quote("é\u{a0}\u{10ffff}".as_bytes()), "\"é\\u00a0\\U0010ffff\"");
+    assert_eq!(
+        go_quote("é\u{a0}\u{10ffff}".as_bytes()),
+        "\"é\\u00a0\\U0010ffff\""
+    );
     assert_eq!(go_quote(b"\xff"), r#""\xff""#);
 }

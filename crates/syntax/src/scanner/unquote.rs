@@ -7,8 +7,9 @@ const INVALID: &str = "invalid syntax";
 /// Decodes a string literal: `"..."` with escapes, or a backtick raw string.
 ///
 /// `\NNN` (octal) and `\xNN` give one raw byte each (so the result need not be
-/// UTF-8); `\u`/`\U` give the UTF-8 encoding of the code point. Carriage returns inside a raw string are
-/// dropped. Anything malformed is `Err("invalid syntax")`, as Go reports it.
+/// UTF-8); `\u`/`\U` give the UTF-8 encoding of the code point. Carriage
+/// returns inside a raw string are dropped. Anything malformed is
+/// `Err("invalid syntax")`, as Go reports it.
 pub fn unquote(lit: &str) -> Result<Vec<u8>, String> {
     let bytes = lit.as_bytes();
     match bytes {
