@@ -79,7 +79,8 @@ fn parse_with(text: &str, suffix: &str) -> Result<i64, String> {
     if neg {
         total = -total;
     }
-    if !(-9.223_372_036_854_775_808e18..9.223_372_036_854_775_808e18).contains(&total) {
+    let limit = 2f64.powi(63);
+    if !(-limit..limit).contains(&total) {
         return Err("units: overflow parsing unit".to_string());
     }
     #[allow(clippy::cast_possible_truncation)]
