@@ -262,4 +262,6 @@ fn parse_expression_reads_one_expression() {
     assert_eq!(err("1 2"), ["1:3: expected TERMINATOR, got NUMBER"]);
     assert_eq!(err(""), ["1:1: expected expression, got EOF"]);
     assert_eq!(err("a ="), ["1:3: expected TERMINATOR, got ="]);
+    assert_eq!(err("1\n2"), ["2:1: expected EOF, got NUMBER"]);
+    assert_eq!(show(&expr("// c\n1 // d\n\n/* e */\n")), "1");
 }

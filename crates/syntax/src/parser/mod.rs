@@ -48,12 +48,17 @@ pub fn parse(name: &str, src: &[u8]) -> (ast::File, Diagnostics) {
     parse_file(&SourceFile::new(name, src))
 }
 
-/// Parses one expression. As in Alloy, the expression must be followed by the
-/// end of its line or of the input; anything on later lines is not read.
+/// Parses input that is one expression and nothing else (comments and blank
+/// lines aside). Alloy's own entry point only requires the end of the
+/// expression's line and ignores later lines; here they are an error
+/// (`expected EOF, got ...`).
 pub fn parse_expression(file: &SourceFile) -> Result<ast::Expr, Diagnostics> {
     let mut p = Parser::new(file);
     let expr = p.parse_expression();
     p.expect(Token::Terminator);
+    if p.tok != Token::Eof {
+        p.error(format!("expected {}, got {}", Token::Eof, p.tok));
+    }
     if p.diags.is_empty() {
         Ok(expr)
     } else {
