@@ -5,6 +5,10 @@
 //! insertion order; capsules wrap host values (secrets, receivers, handlers) that the
 //! language can pass around but not look inside.
 
+pub mod convert;
+mod describe;
+pub mod number;
+pub mod ops;
 mod secret;
 
 pub use secret::{OptionalSecret, Secret};
@@ -31,7 +35,7 @@ pub enum Value {
 
 /// A number of one of Alloy's three internal kinds. Arithmetic promotes to the
 /// widest kind of the two operands, in the order uint < int < float.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, PartialEq, Debug)]
 pub enum Number {
     Int(i64),
     Uint(u64),
@@ -153,10 +157,27 @@ impl fmt::Debug for Function {
 
 /// An error raised by a function call. `arg` names the argument at fault (its
 /// index), so the evaluator can point the diagnostic at that argument's expression.
+///
+/// Alloy prefixes the message with the text of the expression at fault: the
+/// argument (followed into array elements and object fields by `path`, when the
+/// offending value sits inside it), or the function itself when `arg` is `None`.
+/// A `bare` error gets no prefix (Alloy's plain errors from raw functions, e.g.
+/// `group_by: expected 3 arguments, got 2`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct CallError {
     pub message: String,
     pub arg: Option<usize>,
+    pub path: Vec<PathStep>,
+    pub bare: bool,
+}
+
+/// One step from an argument into the value at fault.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PathStep {
+    /// An array element.
+    Index(usize),
+    /// An object field.
+    Key(String),
 }
 
 impl CallError {
@@ -164,14 +185,30 @@ impl CallError {
         CallError {
             message: message.into(),
             arg: None,
+            path: Vec::new(),
+            bare: false,
         }
     }
 
     pub fn at_arg(arg: usize, message: impl Into<String>) -> CallError {
         CallError {
-            message: message.into(),
             arg: Some(arg),
+            ..CallError::new(message)
         }
+    }
+
+    /// An error shown without any expression text in front.
+    pub fn bare(message: impl Into<String>) -> CallError {
+        CallError {
+            bare: true,
+            ..CallError::new(message)
+        }
+    }
+
+    /// The same error, about a value one step further inside the argument.
+    pub fn within(mut self, step: PathStep) -> CallError {
+        self.path.push(step);
+        self
     }
 }
 

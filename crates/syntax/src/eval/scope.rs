@@ -1,0 +1,170 @@
+//! Evaluation scopes: named values with a parent chain, the standard library as
+//! the last fallback, and the minimum stability level the evaluation allows.
+
+use crate::stdlib;
+use crate::value::Value;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+/// Alloy's feature stability levels, lowest first.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
+pub enum Stability {
+    Experimental,
+    PublicPreview,
+    #[default]
+    GenerallyAvailable,
+}
+
+impl Stability {
+    /// The flag value: `experimental`, `public-preview`, `generally-available`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stability::Experimental => "experimental",
+            Stability::PublicPreview => "public-preview",
+            Stability::GenerallyAvailable => "generally-available",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Stability> {
+        [
+            Stability::Experimental,
+            Stability::PublicPreview,
+            Stability::GenerallyAvailable,
+        ]
+        .into_iter()
+        .find(|l| l.as_str() == s)
+    }
+
+    /// Alloy's check: `Ok` when a feature at `self` may be used with `min`, else
+    /// its message, e.g. `array.combine_maps is at stability level
+    /// "experimental", which is below the minimum allowed stability level
+    /// "generally-available". Use --stability.level command-line flag to enable
+    /// "experimental" features`.
+    pub fn check_allowed(self, min: Stability, feature: &str) -> Result<(), String> {
+        if self >= min {
+            return Ok(());
+        }
+        Err(format!(
+            "{feature} is at stability level {:?}, which is below the minimum allowed stability level {:?}. Use --stability.level command-line flag to enable {:?} features",
+            self.as_str(),
+            min.as_str(),
+            self.as_str()
+        ))
+    }
+}
+
+impl fmt::Display for Stability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Named values visible to an expression. Lookups try this scope, then its
+/// parents, then the standard library. `module_path`, component exports,
+/// `argument` and foreach variables are all plain variables set by the caller.
+#[derive(Clone, Debug, Default)]
+pub struct Scope {
+    variables: HashMap<String, Value>,
+    parent: Option<Arc<Scope>>,
+    min_stability: Stability,
+}
+
+impl Scope {
+    /// An empty root scope allowing only generally-available features.
+    pub fn new() -> Scope {
+        Scope::default()
+    }
+
+    /// A root scope holding `variables`.
+    pub fn with_variables(variables: impl IntoIterator<Item = (String, Value)>) -> Scope {
+        Scope {
+            variables: variables.into_iter().collect(),
+            ..Scope::default()
+        }
+    }
+
+    /// An empty scope whose lookups fall back to `parent`; it inherits the
+    /// parent's minimum stability level.
+    pub fn child(parent: Arc<Scope>) -> Scope {
+        Scope {
+            min_stability: parent.min_stability,
+            variables: HashMap::new(),
+            parent: Some(parent),
+        }
+    }
+
+    /// Set the minimum stability level features used by expressions must have.
+    pub fn with_min_stability(mut self, level: Stability) -> Scope {
+        self.min_stability = level;
+        self
+    }
+
+    pub fn min_stability(&self) -> Stability {
+        self.min_stability
+    }
+
+    /// Define or replace a variable in this scope.
+    pub fn set(&mut self, name: impl Into<String>, value: Value) {
+        self.variables.insert(name.into(), value);
+    }
+
+    /// A variable of this scope or its parents (not the standard library).
+    pub fn variable(&self, name: &str) -> Option<&Value> {
+        let mut scope = Some(self);
+        while let Some(s) = scope {
+            if let Some(v) = s.variables.get(name) {
+                return Some(v);
+            }
+            scope = s.parent.as_deref();
+        }
+        None
+    }
+
+    /// What an identifier means: a variable, else a standard-library name.
+    pub fn lookup(&self, name: &str) -> Option<Value> {
+        self.variable(name)
+            .cloned()
+            .or_else(|| stdlib::identifier(name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookups_walk_parents_then_stdlib() {
+        let mut root = Scope::new();
+        root.set("a", Value::int(1));
+        let root = Arc::new(root.with_min_stability(Stability::Experimental));
+        let mut child = Scope::child(root);
+        child.set("b", Value::int(2));
+        assert!(child.lookup("a").is_some());
+        assert!(child.lookup("b").is_some());
+        assert!(child.lookup("sys").is_some());
+        assert!(child.variable("sys").is_none());
+        assert!(child.lookup("nope").is_none());
+        assert_eq!(child.min_stability(), Stability::Experimental);
+    }
+
+    #[test]
+    fn stability_messages() {
+        assert_eq!(
+            Stability::Experimental
+                .check_allowed(Stability::GenerallyAvailable, "array.combine_maps")
+                .unwrap_err(),
+            "array.combine_maps is at stability level \"experimental\", which is below the minimum allowed stability level \"generally-available\". Use --stability.level command-line flag to enable \"experimental\" features"
+        );
+        assert!(
+            Stability::Experimental
+                .check_allowed(Stability::Experimental, "x")
+                .is_ok()
+        );
+        assert_eq!(
+            Stability::parse("public-preview"),
+            Some(Stability::PublicPreview)
+        );
+        assert_eq!(Stability::parse("beta"), None);
+    }
+}
