@@ -112,7 +112,10 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                     .push(quote!(#d::derived::encode_attr(&self.#i, #name, #optional, out);));
                 (
                     quote!(Attr),
-                    quote!(#d::FieldKind::Attr(<#ty as #d::Codec>::value_type())),
+                    quote!(#d::FieldKind::Attr {
+                        ty: <#ty as #d::Codec>::value_type(),
+                        check: #d::Check(|v| <#ty as #d::Codec>::decode(v).map(|_| ())),
+                    }),
                 )
             }
             Role::Block => {
@@ -135,7 +138,13 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                     quote!(#d::FieldKind::Enum { members: <#ty as #d::derived::EnumField>::member_schemas() }),
                 )
             }
-            Role::Label | Role::Squash => continue,
+            // Squashed fields take their place in declaration order, as Go's tags do.
+            Role::Squash => {
+                layout.push(quote!(<#ty as #d::derived::Fields>::layout(out);));
+                schema.push(quote!(<#ty as #d::derived::Fields>::schema_fields(out);));
+                continue;
+            }
+            Role::Label => continue,
         };
         key_arms.push(quote!(#name => return ::std::option::Option::Some(#d::derived::decode_attr(&mut self.#i, value)),));
         encode_fields.push(quote!(out.insert(::std::string::ToString::to_string(#name), #d::Codec::encode(&self.#i));));
@@ -161,11 +170,9 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             }
             fn layout(out: &mut ::std::vec::Vec<#d::derived::FieldInfo>) {
                 #(#layout)*
-                #(<#sq_ty as #d::derived::Fields>::layout(out);)*
             }
             fn schema_fields(out: &mut ::std::vec::Vec<#d::FieldSchema>) {
                 #(#schema)*
-                #(<#sq_ty as #d::derived::Fields>::schema_fields(out);)*
             }
             fn set_label(&mut self, label: &str) {
                 #set_label

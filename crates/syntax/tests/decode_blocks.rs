@@ -431,6 +431,8 @@ struct Outer {
     outer: String,
     #[alloy(squash)]
     common: Common,
+    #[alloy(attr, optional)]
+    after: String,
 }
 
 #[test]
@@ -451,7 +453,11 @@ fn squashed_fields_are_part_of_the_outer_block() {
         .iter()
         .map(|f| f.name.clone())
         .collect();
-    assert_eq!(names, ["outer", "inner", "extra"]);
+    assert_eq!(
+        names,
+        ["outer", "inner", "extra", "after"],
+        "declaration order"
+    );
 }
 
 #[derive(Debug, Default, Block)]

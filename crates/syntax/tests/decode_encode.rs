@@ -183,7 +183,7 @@ fn schemas_describe_every_field() {
         .iter()
         .map(|f| {
             let kind = match &f.kind {
-                FieldKind::Attr(t) => format!("attr {t}"),
+                FieldKind::Attr { ty, .. } => format!("attr {ty}"),
                 FieldKind::Block { occurs, .. } => format!("block {occurs:?}"),
                 FieldKind::Enum { members } => {
                     let names: Vec<_> = members.iter().map(|m| m.name.as_str()).collect();
@@ -216,7 +216,7 @@ fn schemas_describe_every_field() {
     assert_eq!(*occurs, Occurs::Repeated);
     assert!(body.label, "rule blocks take a label");
     assert!(
-        matches!(&body.field("sources").unwrap().kind, FieldKind::Attr(ValueType::List(t)) if **t == ValueType::String)
+        matches!(&body.field("sources").unwrap().kind, FieldKind::Attr { ty: ValueType::List(t), .. } if **t == ValueType::String)
     );
     let (field, member) = schema.enum_member("stage.json").unwrap();
     assert_eq!(

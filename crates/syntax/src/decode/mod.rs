@@ -34,6 +34,7 @@ mod error;
 mod map_block;
 mod schema;
 mod secret;
+mod typecheck;
 
 #[doc(hidden)]
 pub mod derived;
@@ -45,8 +46,9 @@ pub use codec::Codec;
 pub use duration::{GoDuration, parse_go_duration};
 pub use encode::{EncodedBlock, EncodedBody, EncodedEntry};
 pub use error::{PathSeg, ValueError, ValueErrorKind};
-pub use schema::{EnumMember, FieldKind, FieldSchema, Occurs, Schema, ValueType};
+pub use schema::{Check, EnumMember, FieldKind, FieldSchema, Occurs, Schema, ValueType};
 pub use syntax_derive::{Block, BlockEnum};
+pub use typecheck::typecheck;
 
 use crate::diag::{Diagnostics, SpanError};
 use crate::pos::SourceFile;

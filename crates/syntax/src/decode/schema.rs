@@ -2,7 +2,8 @@
 //! evaluating) and for the UI (showing arguments). Derived from the same
 //! declarations that drive decoding, so the two never disagree.
 
-use crate::value::Type;
+use super::error::ValueError;
+use crate::value::{Type, Value};
 use std::fmt;
 
 /// The attributes and blocks a block body accepts.
@@ -28,7 +29,10 @@ pub struct FieldSchema {
 
 #[derive(Clone, PartialEq, Debug)]
 pub enum FieldKind {
-    Attr(ValueType),
+    Attr {
+        ty: ValueType,
+        check: Check,
+    },
     Block {
         occurs: Occurs,
         body: Schema,
@@ -37,6 +41,30 @@ pub enum FieldKind {
     Enum {
         members: Vec<EnumMember>,
     },
+}
+
+/// Decodes a value into an attribute's Rust type and throws the result away:
+/// how validation finds the errors decoding would report, without decoding.
+#[derive(Clone, Copy)]
+pub struct Check(pub fn(&Value) -> Result<(), ValueError>);
+
+impl Check {
+    pub fn run(&self, value: &Value) -> Result<(), ValueError> {
+        (self.0)(value)
+    }
+}
+
+/// Checks are behaviour, not data: schemas compare equal whatever they hold.
+impl PartialEq for Check {
+    fn eq(&self, _: &Check) -> bool {
+        true
+    }
+}
+
+impl fmt::Debug for Check {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Check")
+    }
 }
 
 /// One block kind of an enum block: `stage.json` is member `json` of `stage`.
