@@ -292,14 +292,14 @@ fn type_errors_point_at_the_value() {
         span(0, 99),
     )
     .unwrap_err();
-    assert_eq!(messages(&errs), ["expected string, got bool"]);
-    assert_eq!(errs[0].span, span(11, 11));
+    assert_eq!(messages(&errs), ["true should be string, got bool"]);
+    assert_eq!(errs[0].span, span(11, 14));
 }
 
 #[test]
 fn errors_in_array_literals_point_at_the_element() {
     // targets = [ "a", true ] with the elements at 11 and 16.
-    let expr = array(10, 21, vec![lit(11, 3), lit(16, 4)]);
+    let expr = array(10, 21, vec![lit(11, r#""a""#), lit(16, "true")]);
     let value = arr(vec![s("a"), Value::Bool(true)]);
     let errs = Args::decode_body(
         &body(vec![
@@ -309,20 +309,20 @@ fn errors_in_array_literals_point_at_the_element() {
         span(0, 99),
     )
     .unwrap_err();
-    assert_eq!(messages(&errs), ["expected string, got bool"]);
+    assert_eq!(messages(&errs), ["true should be string, got bool"]);
     assert_eq!(errs[0].span, span(16, 19));
 
-    // The same value from a non-literal expression: the path is named instead.
+    // The same value from a reference: the path is named after its text.
     let errs = Args::decode_body(
         &body(vec![
             attr("filename", s("f")),
-            attr_expr(0, "targets", value, lit(10, 3)),
+            attr_expr(0, "targets", value, ident(10, "list")),
         ]),
         span(0, 99),
     )
     .unwrap_err();
-    assert_eq!(messages(&errs), ["[1] expected string, got bool"]);
-    assert_eq!(errs[0].span, span(10, 12));
+    assert_eq!(messages(&errs), ["list[1] should be string, got bool"]);
+    assert_eq!(errs[0].span, span(10, 13));
 }
 
 #[derive(Debug, Default, Block)]

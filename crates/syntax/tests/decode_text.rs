@@ -165,16 +165,26 @@ fn validator_golden_invalid_types() {
     let mut decoded = arguments::<SourceFileArgs>(&file, &blocks[0]).unwrap_err();
     decoded.extend(arguments::<HeadersArgs>(&file, &blocks[1]).unwrap_err());
 
-    for got in [checked, decoded] {
-        assert_eq!(got.len(), want.len(), "{got:#?}");
-        assert_eq!(got[0], want[0]);
-        // Alloy's targets are a capsule type with its own conversion message;
-        // the element's position is the compatibility fact checked here.
-        assert_eq!(got[1], "main.alloy:3:13: expected object, got number");
-        assert!(want[1].starts_with("main.alloy:3:13: "), "{}", want[1]);
-        assert_eq!(got[2], want[2]);
-        assert_eq!(got[3], want[3]);
-    }
+    assert_eq!(checked.len(), want.len(), "{checked:#?}");
+    assert_eq!(checked[0], want[0]);
+    // Alloy's targets are a capsule type with its own conversion message; the
+    // element's position is the compatibility fact checked here.
+    assert_eq!(checked[1], "main.alloy:3:13: expected object, got number");
+    assert!(want[1].starts_with("main.alloy:3:13: "), "{}", want[1]);
+    assert_eq!(checked[2], want[2]);
+    assert_eq!(checked[3], want[3]);
+
+    // Decoding reports the same places with the expression's text in front,
+    // as Alloy's evaluator does.
+    assert_eq!(
+        decoded,
+        [
+            r#"main.alloy:2:15: "wrong" should be array, got string"#,
+            "main.alloy:3:13: 10 should be object, got number",
+            "main.alloy:4:13: true should be string, got bool",
+            r#"main.alloy:10:12: "random" unknown action random"#,
+        ]
+    );
 }
 
 #[test]
@@ -347,7 +357,7 @@ fn a_remote_write_config_with_errors_reports_them_all() {
     assert_eq!(
         errs,
         [
-            r#"main.alloy:4:22: time: unknown unit "d" in duration "1d""#,
+            r#"main.alloy:4:22: "1d" time: unknown unit "d" in duration "1d""#,
             r#"main.alloy:5:5: missing required attribute "password""#,
             r#"main.alloy:9:3: missing required attribute "url""#,
         ]

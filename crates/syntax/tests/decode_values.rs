@@ -174,12 +174,17 @@ fn object_errors_point_at_the_field_literal() {
     let expr = object(
         10,
         40,
-        vec![("url", 12, lit(18, 3)), ("nope", 23, lit(30, 1))],
+        vec![("url", 12, lit(18, r#""u""#)), ("nope", 23, lit(30, "1"))],
     );
     let e = Endpoint::decode(&obj(vec![("url", s("u")), ("nope", n(1))])).unwrap_err();
     let located = e.locate(&expr);
     assert_eq!(located.span, span(30, 30));
-    assert_eq!(located.message, r#"key "nope" does not exist"#);
+    assert_eq!(located.message, r#"1 does not have field named "nope""#);
+    let bare = e.locate_bare(&expr);
+    assert_eq!(
+        (bare.span, bare.message.as_str()),
+        (span(30, 30), r#"key "nope" does not exist"#)
+    );
 }
 
 #[test]
@@ -262,8 +267,12 @@ fn capsules_only_of_their_own_type() {
 }
 
 #[test]
-fn value_errors_render_alone_or_with_their_path() {
+fn value_errors_below_a_reference_name_the_path() {
     let e = ValueError::message("boom").in_field("b").in_index(2);
-    assert_eq!(e.at(span(0, 1)).message, "[2].b boom");
-    assert_eq!(ValueError::message("boom").at(span(0, 1)).message, "boom");
+    let runtime = e.locate(&ident(5, "env"));
+    assert_eq!(
+        (runtime.span, runtime.message.as_str()),
+        (span(5, 7), "env[2].b boom")
+    );
+    assert_eq!(e.locate_bare(&ident(5, "env")).message, "[2].b boom");
 }

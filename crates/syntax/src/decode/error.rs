@@ -4,10 +4,16 @@
 //! attribute's value down to the offending part. When the attribute's expression
 //! is a literal along that path, the error points at the literal sub-expression,
 //! as Alloy does (`targets = [10]` reports at the `10`).
+//!
+//! Alloy words these errors two ways: decoding evaluated arguments puts the
+//! expression's text first and says `should be` (its `vm`), while `alloy
+//! validate` gives the bare value error (`expected array, got string`). The
+//! [`Display`](fmt::Display) text is the bare one.
 
 use crate::ast::Expr;
 use crate::diag::SpanError;
-use crate::pos::Span;
+use crate::eval::expr_text;
+use crate::value::ops::type_error_message;
 use crate::value::{Type, Value};
 use std::fmt;
 
@@ -71,25 +77,34 @@ impl ValueError {
         self
     }
 
-    /// Pins the error to `expr` (the expression the value came from), descending
-    /// into array and object literals as far as the path allows.
+    /// The diagnostic Alloy gives when decoding an evaluated value fails: it
+    /// points at `expr` (the expression the value came from), or at the array
+    /// element or object field literal inside it that holds the bad part, and
+    /// starts with that expression's text and the rest of the path:
+    /// `"wrong" should be array, got string`, `env.list[2] should be number, got string`.
     pub fn locate(&self, expr: &Expr) -> SpanError {
+        let (node, rest) = descend(expr, &self.path);
+        let message = match &self.kind {
+            ValueErrorKind::Type { expected, got } => type_error_message(*expected, *got),
+            ValueErrorKind::MissingKey(key) => format!("does not have field named {key:?}"),
+            ValueErrorKind::Message(m) => m.clone(),
+        };
+        SpanError::new(
+            node.span(),
+            format!("{}{} {message}", expr_text(node), path_text(rest)),
+        )
+    }
+
+    /// The diagnostic `alloy validate` gives for a constant value: the same
+    /// place, the bare message (`expected array, got string`).
+    pub fn locate_bare(&self, expr: &Expr) -> SpanError {
         let (node, rest) = descend(expr, &self.path);
         let message = if rest.is_empty() {
             self.to_string()
         } else {
-            format!("{} {}", path_text(rest), self)
+            format!("{} {self}", path_text(rest))
         };
         SpanError::new(node.span(), message)
-    }
-
-    /// Pins the error to a span when no expression is at hand.
-    pub fn at(&self, span: Span) -> SpanError {
-        if self.path.is_empty() {
-            SpanError::new(span, self.to_string())
-        } else {
-            SpanError::new(span, format!("{} {}", path_text(&self.path), self))
-        }
     }
 }
 

@@ -147,7 +147,7 @@ fn check_constant(expr: &Expr, check: Check, errors: &mut Vec<SpanError>) {
     match eval_expr(expr, &Scope::new()) {
         Ok(value) => {
             if let Err(e) = check.run(&value) {
-                errors.push(e.locate(expr));
+                errors.push(e.locate_bare(expr));
             }
         }
         Err(e) => errors.push(e),

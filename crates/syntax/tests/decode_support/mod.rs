@@ -14,13 +14,31 @@ pub fn body(entries: Vec<Entry>) -> EvaluatedBody {
     EvaluatedBody { entries }
 }
 
-/// A literal expression at `pos`, `len` bytes long.
-pub fn lit(pos: u32, len: usize) -> Expr {
+/// A literal expression written `text` at `pos`.
+pub fn lit(pos: u32, text: &str) -> Expr {
     Expr::Literal(LiteralExpr {
         kind: Token::String,
         pos: Pos(pos),
-        value: "x".repeat(len),
+        value: text.to_string(),
     })
+}
+
+/// A reference to `name` at `pos`.
+pub fn ident(pos: u32, name: &str) -> Expr {
+    Expr::Identifier(Ident {
+        name: name.to_string(),
+        pos: Pos(pos),
+    })
+}
+
+/// How a scalar value would be written as a literal.
+fn literal_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("{s:?}"),
+        Value::Number(_) => syntax::value::convert::to_string(v).unwrap_or_default(),
+        Value::Bool(b) => b.to_string(),
+        _ => "null".to_string(),
+    }
 }
 
 pub fn array(lbrack: u32, rbrack: u32, elements: Vec<Expr>) -> Expr {
@@ -60,10 +78,11 @@ pub fn attr_expr(pos: u32, name: &str, value: Value, expr: Expr) -> Entry {
     })
 }
 
-/// `name = value` at `pos`, the value a 1-byte literal right after `name = `.
+/// `name = value` at `pos`, the value written as a literal right after `name = `.
 pub fn attr_at(pos: u32, name: &str, value: Value) -> Entry {
     let value_pos = pos + name.len() as u32 + 3;
-    attr_expr(pos, name, value, lit(value_pos, 1))
+    let expr = lit(value_pos, &literal_text(&value));
+    attr_expr(pos, name, value, expr)
 }
 
 pub fn attr(name: &str, value: Value) -> Entry {
