@@ -378,3 +378,20 @@ fn a_remote_write_config_with_errors_reports_them_all() {
         ("5", "pw")
     );
 }
+
+#[test]
+fn secrets_refuse_to_become_strings_with_the_expression_named() {
+    let src = "prometheus.remote_write \"x\" {\n  endpoint {\n    url = \"http://a\"\n    basic_auth {\n      username = creds.password\n      password = creds.password\n    }\n  }\n}\n";
+    let file = SourceFile::new("main.alloy", src);
+    let creds = Value::Object(
+        [("password".to_string(), Value::secret("s3cr3t"))]
+            .into_iter()
+            .collect(),
+    );
+    let scope = Scope::with_variables([("creds".to_string(), creds)]);
+    let errs = arguments::<RemoteWriteArgs>(&file, &blocks(&file, &scope)[0]).unwrap_err();
+    assert_eq!(
+        errs,
+        ["main.alloy:5:18: creds.password secrets may not be converted into strings"]
+    );
+}

@@ -22,7 +22,7 @@ impl GoDuration {
     }
 
     pub const fn from_secs(s: i64) -> GoDuration {
-        GoDuration(s * NANOS_PER_SECOND as i64)
+        GoDuration(s.saturating_mul(NANOS_PER_SECOND as i64))
     }
 
     pub const fn nanos(self) -> i64 {

@@ -22,7 +22,15 @@
 //! ```
 //!
 //! Defaults come from [`Default`]; a block's own defaults apply when it
-//! appears. Errors carry Alloy's wording and every error of a body is reported.
+//! appears. Errors carry Alloy's wording and every error of a body is reported:
+//! [`Block::decode_body`] words value errors as Alloy's evaluator does
+//! (`"wrong" should be array, got string`), [`typecheck`] checks an unevaluated
+//! body against a [`Schema`] as `alloy validate` does (`expected array, got
+//! string`). Arguments encode back into values ([`Codec::encode`]) and into
+//! attributes and blocks ([`Block::encode_body`]); secrets stay capsules.
+//!
+//! Generated code names this crate `::syntax`, so crates using the derives must
+//! depend on it under that name (the workspace's `syntax` dependency does).
 
 mod block;
 mod bytesize;
