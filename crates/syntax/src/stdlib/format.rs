@@ -194,12 +194,10 @@ fn go_sprintf(format: &str, args: &[Arg]) -> String {
                 (f.prec, i) = (Some(p.unwrap_or(0)), next);
             }
         }
-        if !after_index {
-            if let Some((n, next, ok)) = arg_index(&s, i, args.len()) {
-                (i, reordered) = (next, true);
-                good_arg &= ok;
-                arg_num = n;
-            }
+        if !after_index && let Some((n, next, ok)) = arg_index(&s, i, args.len()) {
+            (i, reordered) = (next, true);
+            good_arg &= ok;
+            arg_num = n;
         }
         let Some(&verb) = s.get(i) else {
             out.push_str("%!(NOVERB)");
@@ -445,11 +443,13 @@ fn fmt_integer(mag: u64, negative: bool, signed: bool, a: &Arg, verb: char, f: &
     let mut min_digits = f.prec;
     if f.prec == Some(0) && mag == 0 {
         digits.clear();
-    } else if f.prec.is_none() && f.zero && !f.minus {
-        if let Some(w) = f.width {
-            let sign = usize::from(negative || f.plus || f.space);
-            min_digits = Some(w.saturating_sub(sign));
-        }
+    } else if f.prec.is_none()
+        && f.zero
+        && !f.minus
+        && let Some(w) = f.width
+    {
+        let sign = usize::from(negative || f.plus || f.space);
+        min_digits = Some(w.saturating_sub(sign));
     }
     if let Some(m) = min_digits {
         while digits.len() < m {
@@ -672,8 +672,8 @@ mod tests {
         assert_eq!(sf("%v", vec![Value::float(0.0001)]), "0.0001");
         assert_eq!(sf("%v", vec![Value::float(123456789.0)]), "1.23456789e+08");
         assert_eq!(
-            sf("%f|%.2f|%8.3f|%-8.1f|", vec![Value::float(3.14159); 4]),
-            "3.141590|3.14|   3.142|3.1     |"
+            sf("%f|%.2f|%8.3f|%-8.1f|", vec![Value::float(1.23456); 4]),
+            "1.234560|1.23|   1.235|1.2     |"
         );
         assert_eq!(
             sf("%e|%E|%.2e", vec![Value::float(1234.5678); 3]),

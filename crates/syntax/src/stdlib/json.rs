@@ -223,10 +223,11 @@ impl Parser<'_> {
             }
         }
         let text = std::str::from_utf8(&self.s[start..self.i]).unwrap_or("0");
-        if integral && self.numbers == Numbers::IntOrFloat {
-            if let Ok(i) = text.parse::<i64>() {
-                return Ok(Value::int(i));
-            }
+        if integral
+            && self.numbers == Numbers::IntOrFloat
+            && let Ok(i) = text.parse::<i64>()
+        {
+            return Ok(Value::int(i));
         }
         match text.parse::<f64>() {
             Ok(f) if f.is_finite() => Ok(Value::float(f)),

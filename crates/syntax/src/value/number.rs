@@ -87,13 +87,11 @@ pub fn parse_int_literal(text: &str) -> Option<Number> {
         _ => (text, 10),
     };
     let all_valid = !digits.is_empty() && digits.chars().all(|c| c.is_digit(radix));
-    if all_valid {
-        if let Ok(u) = u64::from_str_radix(digits, radix) {
-            return Some(match i64::try_from(u) {
-                Ok(i) => Number::Int(i),
-                Err(_) => Number::Uint(u),
-            });
-        }
+    if all_valid && let Ok(u) = u64::from_str_radix(digits, radix) {
+        return Some(match i64::try_from(u) {
+            Ok(i) => Number::Int(i),
+            Err(_) => Number::Uint(u),
+        });
     }
     parse_float_literal(text)
 }
