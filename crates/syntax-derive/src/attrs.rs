@@ -25,18 +25,17 @@ pub fn parse(attrs: &[Attribute]) -> syn::Result<Options> {
     let mut opts = Options::default();
     for attr in attrs.iter().filter(|a| a.path().is_ident("alloy")) {
         attr.parse_nested_meta(|meta| {
-            let role = |r| Some(r);
             let path = &meta.path;
             let new_role = if path.is_ident("attr") {
-                role(Role::Attr)
+                Some(Role::Attr)
             } else if path.is_ident("block") {
-                role(Role::Block)
+                Some(Role::Block)
             } else if path.is_ident("enum") {
-                role(Role::Enum)
+                Some(Role::Enum)
             } else if path.is_ident("label") {
-                role(Role::Label)
+                Some(Role::Label)
             } else if path.is_ident("squash") {
-                role(Role::Squash)
+                Some(Role::Squash)
             } else if path.is_ident("optional") {
                 opts.optional = true;
                 None
@@ -63,4 +62,34 @@ pub fn parse(attrs: &[Attribute]) -> syn::Result<Options> {
         })?;
     }
     Ok(opts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use syn::parse_quote;
+
+    fn parse_one(attr: Attribute) -> syn::Result<Options> {
+        parse(&[attr])
+    }
+
+    #[test]
+    fn reads_roles_flags_and_names() {
+        let o = parse_one(parse_quote!(#[alloy(attr, optional, name = "is_secret")])).unwrap();
+        assert!(o.role == Some(Role::Attr) && o.optional && !o.validate);
+        assert_eq!(o.name.as_deref(), Some("is_secret"));
+        let o = parse_one(parse_quote!(#[alloy(validate)])).unwrap();
+        assert!(o.validate && o.role.is_none());
+        assert!(parse(&[parse_quote!(#[doc = "x"])]).unwrap().role.is_none());
+    }
+
+    #[test]
+    fn rejects_unknown_options_and_two_roles() {
+        let e = parse_one(parse_quote!(#[alloy(atr)])).err().unwrap();
+        assert!(e.to_string().starts_with("expected attr, block"), "{e}");
+        let e = parse_one(parse_quote!(#[alloy(attr, block)]))
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("only one of"), "{e}");
+    }
 }
