@@ -21,6 +21,7 @@ pub fn parse(text: &str, numbers: Numbers) -> Result<Value, String> {
         s: text.as_bytes(),
         i: 0,
         numbers,
+        depth: 0,
     };
     p.skip_ws();
     let v = p.value()?;
@@ -35,7 +36,12 @@ struct Parser<'a> {
     s: &'a [u8],
     i: usize,
     numbers: Numbers,
+    depth: usize,
 }
+
+/// Nesting beyond this is refused rather than risking the stack (Go allows
+/// 10000 levels; no real document comes close to either).
+const MAX_DEPTH: usize = 1000;
 
 const END: &str = "unexpected end of JSON input";
 
@@ -84,8 +90,9 @@ impl Parser<'_> {
     fn value(&mut self) -> Result<Value, String> {
         match self.peek() {
             None => Err(END.into()),
-            Some(b'{') => self.object(),
-            Some(b'[') => self.array(),
+            Some(b'{' | b'[') if self.depth >= MAX_DEPTH => Err("exceeded max depth".into()),
+            Some(b'{') => self.nested(Self::object),
+            Some(b'[') => self.nested(Self::array),
             Some(b'"') => self.string().map(Value::String),
             Some(b't') => self.literal("true", Value::Bool(true)),
             Some(b'f') => self.literal("false", Value::Bool(false)),
@@ -93,6 +100,13 @@ impl Parser<'_> {
             Some(b'-' | b'0'..=b'9') => self.number(),
             Some(_) => Err(self.invalid("looking for beginning of value")),
         }
+    }
+
+    fn nested(&mut self, f: fn(&mut Self) -> Result<Value, String>) -> Result<Value, String> {
+        self.depth += 1;
+        let v = f(self);
+        self.depth -= 1;
+        v
     }
 
     fn literal(&mut self, word: &str, v: Value) -> Result<Value, String> {
@@ -457,6 +471,7 @@ mod tests {
     fn go_error_messages() {
         assert_eq!(err(""), "unexpected end of JSON input");
         assert_eq!(err("{"), "unexpected end of JSON input");
+        assert_eq!(err(&"[".repeat(100_000)), "exceeded max depth");
         assert_eq!(
             err("x"),
             "invalid character 'x' looking for beginning of value"

@@ -67,13 +67,18 @@ enum CmpOp {
 struct Parser<'a> {
     s: &'a [u8],
     i: usize,
+    /// Brackets and parentheses currently open, bounded to protect the stack.
+    depth: usize,
 }
+
+const MAX_DEPTH: usize = 100;
 
 impl<'a> Parser<'a> {
     fn new(s: &'a str) -> Parser<'a> {
         Parser {
             s: s.as_bytes(),
             i: 0,
+            depth: 0,
         }
     }
 
@@ -175,8 +180,23 @@ impl<'a> Parser<'a> {
         Ok(String::from_utf8_lossy(&self.s[start..self.i]).into_owned())
     }
 
+    /// Parse a nested construct with `f`, refusing absurd nesting.
+    fn nested<T>(&mut self, f: fn(&mut Self) -> Result<T, String>) -> Result<T, String> {
+        if self.depth >= MAX_DEPTH {
+            return self.err("nested too deeply");
+        }
+        self.depth += 1;
+        let r = f(self);
+        self.depth -= 1;
+        r
+    }
+
     /// After `[`: a filter, a wildcard, or a union of indexes, slices and keys.
     fn bracket(&mut self) -> Result<Sel, String> {
+        self.nested(Self::bracket_body)
+    }
+
+    fn bracket_body(&mut self) -> Result<Sel, String> {
         self.skip_ws();
         if self.eat(b'?') {
             let paren = self.eat(b'(');
@@ -309,7 +329,7 @@ impl<'a> Parser<'a> {
             return Ok(Filter::Not(Box::new(self.unary()?)));
         }
         if self.eat(b'(') {
-            let f = self.or()?;
+            let f = self.nested(Self::or)?;
             self.skip_ws();
             if !self.eat(b')') {
                 return self.err("expected ')'");
@@ -550,6 +570,9 @@ mod tests {
     fn errors() {
         let e = json_path(&[Value::string("{}"), Value::string("$.a[")]).unwrap_err();
         assert!(e.message.starts_with("parse error"), "{}", e.message);
+        let deep = format!("$[?({}@{})]", "(".repeat(500), ")".repeat(500));
+        let e = json_path(&[Value::string("{}"), Value::string(&deep)]).unwrap_err();
+        assert!(e.message.contains("nested too deeply"), "{}", e.message);
         let e = json_path(&[Value::string("{"), Value::string("$.a")]).unwrap_err();
         assert_eq!(e.message, "unexpected end of JSON input");
     }

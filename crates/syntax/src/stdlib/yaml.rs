@@ -8,26 +8,39 @@ use yaml_rust2::{Yaml, YamlLoader};
 pub fn parse(text: &str) -> Result<Value, String> {
     let docs = YamlLoader::load_from_str(text)
         .map_err(|e| format!("yaml: line {}: {}", e.marker().line(), e.info()))?;
-    Ok(docs.first().map(convert).unwrap_or_default())
+    docs.first().map_or(Ok(Value::Null), |d| convert(d, 0))
 }
 
-fn convert(y: &Yaml) -> Value {
-    match y {
+/// Nesting beyond this is refused rather than risking the stack.
+const MAX_DEPTH: usize = 1000;
+
+fn convert(y: &Yaml, depth: usize) -> Result<Value, String> {
+    if depth > MAX_DEPTH {
+        return Err("yaml: exceeded max depth".into());
+    }
+    Ok(match y {
         Yaml::Integer(i) => Value::int(*i),
         Yaml::Real(_) => y.as_f64().map(Value::float).unwrap_or_default(),
         Yaml::String(s) => Value::string(s.as_str()),
         Yaml::Boolean(b) => Value::Bool(*b),
-        Yaml::Array(items) => Value::Array(items.iter().map(convert).collect()),
+        Yaml::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|i| convert(i, depth + 1))
+                .collect::<Result<_, _>>()?,
+        ),
         Yaml::Hash(h) => {
             // Keys sorted as Go map consumers see them; non-string keys by text.
-            let mut pairs: Vec<(String, Value)> =
-                h.iter().map(|(k, v)| (key_text(k), convert(v))).collect();
+            let mut pairs = h
+                .iter()
+                .map(|(k, v)| Ok((key_text(k), convert(v, depth + 1)?)))
+                .collect::<Result<Vec<(String, Value)>, String>>()?;
             pairs.sort_by(|a, b| a.0.cmp(&b.0));
             Value::Object(pairs.into_iter().collect::<Object>())
         }
         // Aliases are not resolved by the loader; Alloy configs do not use them.
         Yaml::Alias(_) | Yaml::Null | Yaml::BadValue => Value::Null,
-    }
+    })
 }
 
 fn key_text(k: &Yaml) -> String {
@@ -68,6 +81,7 @@ mod tests {
         assert!(matches!(o.get("t"), Some(Value::String(_))));
         assert!(parse("").unwrap().is_null());
         assert!(matches!(parse("a\n---\nb").unwrap(), Value::String(s) if s == "a"));
+        assert!(parse(&"[".repeat(5000)).is_err());
         let e = parse("[1, 2").unwrap_err();
         assert!(e.starts_with("yaml: line "), "{e}");
     }
