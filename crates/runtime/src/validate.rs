@@ -12,7 +12,7 @@ use crate::graph::{self, Graph, Traversal};
 use crate::stability::Stability;
 use std::collections::{HashMap, HashSet};
 use syntax::ast::{self, BlockStmt, Expr, Stmt};
-use syntax::diag::{Diagnostic, Diagnostics};
+use syntax::diag::{Diagnostic, Diagnostics, SpanError};
 use syntax::pos::{Pos, SourceFile, Span};
 use syntax::scanner::go_quote;
 use syntax::stdlib;
@@ -38,14 +38,9 @@ pub trait Schemas {
     fn component(&self, name: &str, min: Stability) -> Result<(), String>;
 
     /// Type-checks the statements of `block` (its body, except where the
-    /// validator set some aside, as a foreach's `template`).
-    fn typecheck(
-        &self,
-        kind: Checked<'_>,
-        block: &BlockStmt,
-        body: &[&Stmt],
-        file: &SourceFile,
-    ) -> Diagnostics;
+    /// validator set some aside, as a foreach's `template`); typically
+    /// [`syntax::decode::typecheck`] with the block's schema.
+    fn typecheck(&self, kind: Checked<'_>, block: &BlockStmt, body: &[&Stmt]) -> Vec<SpanError>;
 }
 
 /// No schemas: every component exists and no arguments are checked.
@@ -56,8 +51,8 @@ impl Schemas for Structural {
         Ok(())
     }
 
-    fn typecheck(&self, _: Checked<'_>, _: &BlockStmt, _: &[&Stmt], _: &SourceFile) -> Diagnostics {
-        Diagnostics::new()
+    fn typecheck(&self, _: Checked<'_>, _: &BlockStmt, _: &[&Stmt]) -> Vec<SpanError> {
+        Vec::new()
     }
 }
 
@@ -514,7 +509,6 @@ impl<'s> Validator<'s> {
         outer_graphs: &[&Graph],
         outer_custom: &[&HashMap<String, Option<Vec<Argument>>>],
     ) -> Vec<Diagnostic> {
-        let schemas = self.options.schemas;
         let mut diags = Vec::new();
         let mut graph = state.graph.clone();
         let customs: Vec<_> = std::iter::once(&state.custom)
@@ -523,19 +517,16 @@ impl<'s> Validator<'s> {
 
         for (index, node) in state.nodes.iter().enumerate() {
             let block = node.block;
-            let file = self.file(block);
             let name = block.stmt.full_name();
             match &node.kind {
                 Kind::Config => {
                     diags.extend(node.diags.iter().cloned());
-                    let kind = Checked::Config(&name);
-                    diags.extend(schemas.typecheck(kind, block.stmt, &node.refs, file));
+                    diags.extend(self.typecheck(Checked::Config(&name), node));
                 }
                 Kind::Service { configurable } => {
                     diags.extend(node.diags.iter().cloned());
                     if *configurable {
-                        let kind = Checked::Service(&name);
-                        diags.extend(schemas.typecheck(kind, block.stmt, &node.refs, file));
+                        diags.extend(self.typecheck(Checked::Service(&name), node));
                     }
                 }
                 Kind::Component => {
@@ -552,11 +543,14 @@ impl<'s> Validator<'s> {
                                 None => continue,
                             }
                         }
-                        None => match schemas.component(&name, self.options.min_stability) {
+                        None => match self
+                            .options
+                            .schemas
+                            .component(&name, self.options.min_stability)
+                        {
                             Ok(()) => {
                                 diags.extend(node.diags.iter().cloned());
-                                let kind = Checked::Component(&name);
-                                diags.extend(schemas.typecheck(kind, block.stmt, &node.refs, file));
+                                diags.extend(self.typecheck(Checked::Component(&name), node));
                             }
                             Err(message) => {
                                 // Alloy reports this first and looks no further.
@@ -573,8 +567,7 @@ impl<'s> Validator<'s> {
                 }
                 Kind::Foreach(inner) => {
                     diags.extend(node.diags.iter().cloned());
-                    let kind = Checked::Config(&name);
-                    diags.extend(schemas.typecheck(kind, block.stmt, &node.refs, file));
+                    diags.extend(self.typecheck(Checked::Config(&name), node));
                     let graphs: Vec<&Graph> = std::iter::once(&state.graph)
                         .chain(outer_graphs.iter().copied())
                         .collect();
@@ -607,6 +600,16 @@ impl<'s> Validator<'s> {
             diags.push(self.at_header(state.nodes[node].block, "cannot reference self".into()));
         }
         diags
+    }
+
+    /// The schema check of a node's statements, as diagnostics.
+    fn typecheck(&self, kind: Checked<'_>, node: &Node<'_>) -> Vec<Diagnostic> {
+        let file = self.file(node.block);
+        let errors = self
+            .options
+            .schemas
+            .typecheck(kind, node.block.stmt, &node.refs);
+        errors.iter().map(|e| e.to_diagnostic(file)).collect()
     }
 
     /// From the start of the block to its opening brace.

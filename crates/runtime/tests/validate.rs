@@ -6,8 +6,8 @@ use runtime::stability::Stability;
 use runtime::validate::{Checked, Options, Parsed, Schemas, Structural, validate};
 use std::cell::RefCell;
 use syntax::ast::{BlockStmt, Stmt};
-use syntax::diag::{Diagnostics, Severity};
-use syntax::pos::SourceFile;
+use syntax::diag::{Diagnostics, Severity, SpanError};
+use syntax::pos::{SourceFile, Span};
 
 fn parse(files: &[(&str, &str)]) -> Vec<Parsed> {
     files
@@ -225,19 +225,17 @@ impl Schemas for FakeRegistry {
         }
     }
 
-    fn typecheck(
-        &self,
-        kind: Checked<'_>,
-        block: &BlockStmt,
-        body: &[&Stmt],
-        _: &SourceFile,
-    ) -> Diagnostics {
-        self.checked.borrow_mut().push(format!(
-            "{kind:?} {} ({} statements)",
-            block.id(),
-            body.len()
-        ));
-        Diagnostics::new()
+    fn typecheck(&self, kind: Checked<'_>, block: &BlockStmt, body: &[&Stmt]) -> Vec<SpanError> {
+        let id = block.id();
+        let entry = format!("{kind:?} {id} ({} statements)", body.len());
+        self.checked.borrow_mut().push(entry);
+        match kind {
+            Checked::Service(_) => {
+                let span = Span::new(block.name_pos, block.rcurly);
+                vec![SpanError::new(span, "service checked")]
+            }
+            _ => Vec::new(),
+        }
     }
 }
 
@@ -262,6 +260,7 @@ http { }
             // Unknown first, then what building found; no reference checks.
             "E main.alloy:2:1-2:13: cannot find the definition of component name \"local.missing\"",
             "E main.alloy:2:1-2:13: component \"local.missing\" must have a label",
+            "E main.alloy:9:1-9:8: service checked",
         ]
     );
     assert_eq!(
