@@ -1,56 +1,169 @@
-//! YAML decoding for `encoding.from_yaml`, as Go's `yaml.v3` into `any`:
-//! integers stay ints, only the first document counts, an empty document is
-//! `null`, timestamps stay strings.
+//! YAML decoding for `encoding.from_yaml`, as Go's `yaml.v3` decodes into
+//! `any`: only the first document counts (an empty one is `null`), plain
+//! scalars resolve with yaml.v3's rules (Go integer syntax with `_` removed,
+//! so `0x1F`, `0o17`, `017` and `1_000` are ints and big values uints;
+//! `true`/`True`/`TRUE`, `null`/`~`, `.inf`, `.nan`; timestamps stay strings),
+//! quoted scalars are strings, and aliases repeat their anchor's value.
+//!
+//! yaml-rust2 provides the parser events; the resolution is ours because its
+//! YAML 1.2 rules differ from yaml.v3's.
 
+use crate::value::number::parse_go_int;
 use crate::value::{Object, Value};
-use yaml_rust2::{Yaml, YamlLoader};
+use std::collections::HashMap;
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
 
-pub fn parse(text: &str) -> Result<Value, String> {
-    let docs = YamlLoader::load_from_str(text)
-        .map_err(|e| format!("yaml: line {}: {}", e.marker().line(), e.info()))?;
-    docs.first().map_or(Ok(Value::Null), |d| convert(d, 0))
-}
-
-/// Nesting beyond this is refused rather than risking the stack.
+/// Nesting beyond this is refused rather than risking deep recursion later.
 const MAX_DEPTH: usize = 1000;
 
-fn convert(y: &Yaml, depth: usize) -> Result<Value, String> {
-    if depth > MAX_DEPTH {
+pub fn parse(text: &str) -> Result<Value, String> {
+    let mut builder = Builder::default();
+    let mut parser = Parser::new_from_str(text);
+    parser
+        .load(&mut builder, false)
+        .map_err(|e| format!("yaml: line {}: {}", e.marker().line(), e.info()))?;
+    if builder.too_deep {
         return Err("yaml: exceeded max depth".into());
     }
-    Ok(match y {
-        Yaml::Integer(i) => Value::int(*i),
-        Yaml::Real(_) => y.as_f64().map(Value::float).unwrap_or_default(),
-        Yaml::String(s) => Value::string(s.as_str()),
-        Yaml::Boolean(b) => Value::Bool(*b),
-        Yaml::Array(items) => Value::Array(
-            items
-                .iter()
-                .map(|i| convert(i, depth + 1))
-                .collect::<Result<_, _>>()?,
-        ),
-        Yaml::Hash(h) => {
-            // Keys sorted as Go map consumers see them; non-string keys by text.
-            let mut pairs = h
-                .iter()
-                .map(|(k, v)| Ok((key_text(k), convert(v, depth + 1)?)))
-                .collect::<Result<Vec<(String, Value)>, String>>()?;
-            pairs.sort_by(|a, b| a.0.cmp(&b.0));
-            Value::Object(pairs.into_iter().collect::<Object>())
+    Ok(builder.result.unwrap_or_default())
+}
+
+/// A collection being built: a sequence, or a mapping with a pending key.
+enum Open {
+    Seq(Vec<Value>, usize),
+    Map(Vec<(String, Value)>, Option<String>, usize),
+}
+
+#[derive(Default)]
+struct Builder {
+    stack: Vec<Open>,
+    anchors: HashMap<usize, Value>,
+    result: Option<Value>,
+    too_deep: bool,
+}
+
+impl Builder {
+    /// Place a finished value into its parent (or as the document).
+    fn push(&mut self, v: Value, anchor: usize) {
+        if anchor > 0 {
+            self.anchors.insert(anchor, v.clone());
         }
-        // Aliases are not resolved by the loader; Alloy configs do not use them.
-        Yaml::Alias(_) | Yaml::Null | Yaml::BadValue => Value::Null,
+        match self.stack.last_mut() {
+            None => {
+                if self.result.is_none() {
+                    self.result = Some(v);
+                }
+            }
+            Some(Open::Seq(items, _)) => items.push(v),
+            Some(Open::Map(pairs, key, _)) => match key.take() {
+                Some(k) => pairs.push((k, v)),
+                None => *key = Some(key_text(&v)),
+            },
+        }
+    }
+}
+
+impl MarkedEventReceiver for Builder {
+    fn on_event(&mut self, ev: Event, _mark: Marker) {
+        // Later documents are ignored, as yaml.v3's Unmarshal reads only one.
+        if self.result.is_some() && self.stack.is_empty() {
+            return;
+        }
+        match ev {
+            Event::SequenceStart(..) | Event::MappingStart(..) if self.stack.len() >= MAX_DEPTH => {
+                self.too_deep = true;
+            }
+            Event::SequenceStart(anchor, _) => self.stack.push(Open::Seq(Vec::new(), anchor)),
+            Event::MappingStart(anchor, _) => {
+                self.stack.push(Open::Map(Vec::new(), None, anchor));
+            }
+            Event::SequenceEnd | Event::MappingEnd => match self.stack.pop() {
+                Some(Open::Seq(items, anchor)) => self.push(Value::Array(items), anchor),
+                Some(Open::Map(mut pairs, _, anchor)) => {
+                    // Later duplicates win; keys sorted as Go map consumers see them.
+                    pairs.reverse();
+                    pairs.sort_by(|a, b| a.0.cmp(&b.0));
+                    pairs.dedup_by(|a, b| a.0 == b.0);
+                    self.push(Value::Object(pairs.into_iter().collect::<Object>()), anchor);
+                }
+                None => {}
+            },
+            Event::Scalar(text, style, anchor, tag) => {
+                let explicit_str = tag.as_ref().is_some_and(|t| t.suffix == "str");
+                let v = if style == TScalarStyle::Plain && !explicit_str {
+                    resolve_plain(&text)
+                } else {
+                    Value::String(text)
+                };
+                self.push(v, anchor);
+            }
+            Event::Alias(id) => {
+                let v = self.anchors.get(&id).cloned().unwrap_or_default();
+                self.push(v, 0);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A mapping key as text (yaml.v3 would make a non-string-keyed map, which
+/// Alloy cannot use as an object; the key's text is the closest reading).
+fn key_text(v: &Value) -> String {
+    crate::value::convert::to_string(v).unwrap_or_else(|_| match v {
+        Value::Bool(b) => b.to_string(),
+        _ => "null".to_string(),
     })
 }
 
-fn key_text(k: &Yaml) -> String {
-    match k {
-        Yaml::String(s) | Yaml::Real(s) => s.clone(),
-        Yaml::Integer(i) => i.to_string(),
-        Yaml::Boolean(b) => b.to_string(),
-        Yaml::Null => "null".to_string(),
-        other => format!("{other:?}"),
+/// yaml.v3's resolution of an untagged plain scalar.
+fn resolve_plain(s: &str) -> Value {
+    match s {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        ".nan" | ".NaN" | ".NAN" => return Value::float(f64::NAN),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Value::float(f64::INFINITY);
+        }
+        "-.inf" | "-.Inf" | "-.INF" => return Value::float(f64::NEG_INFINITY),
+        _ => {}
     }
+    match s.as_bytes()[0] {
+        b'.' => s
+            .parse::<f64>()
+            .map_or_else(|_| Value::string(s), Value::float),
+        b'0'..=b'9' | b'-' | b'+' => {
+            let plain: String = s.chars().filter(|&c| c != '_').collect();
+            if let Some(n) = parse_go_int(&plain) {
+                return Value::Number(n);
+            }
+            if is_yaml_float(&plain)
+                && let Ok(f) = plain.parse::<f64>()
+            {
+                return Value::float(f);
+            }
+            Value::string(s)
+        }
+        _ => Value::string(s),
+    }
+}
+
+/// yaml.v3's float pattern: `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`.
+fn is_yaml_float(s: &str) -> bool {
+    let s = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let (mantissa, exponent) = match s.find(['e', 'E']) {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    };
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some(("", frac)) => digits(frac),
+        Some((int, frac)) => digits(int) && (frac.is_empty() || digits(frac)),
+        None => digits(mantissa),
+    };
+    let exponent_ok = exponent.is_none_or(|e| digits(e.strip_prefix(['-', '+']).unwrap_or(e)));
+    mantissa_ok && exponent_ok
 }
 
 #[cfg(test)]
@@ -58,29 +171,68 @@ mod tests {
     use super::*;
     use crate::value::Number;
 
+    fn one(text: &str) -> Value {
+        parse(text).unwrap()
+    }
+
     #[test]
     fn ints_stay_ints_and_floats_are_floats() {
-        let Value::Array(a) = parse("[0, 1, 2]").unwrap() else {
+        let Value::Array(a) = one("[0, 1, 2]") else {
             panic!()
         };
         assert!(matches!(a[1], Value::Number(Number::Int(1))));
-        let Value::Array(a) = parse("[0.0, 1.5, null]").unwrap() else {
+        let Value::Array(a) = one("[0.0, 1.5, null, 1e3, .5]") else {
             panic!()
         };
         assert!(matches!(a[1], Value::Number(Number::Float(f)) if f == 1.5));
         assert!(a[2].is_null());
+        assert!(matches!(a[3], Value::Number(Number::Float(f)) if f == 1000.0));
+        assert!(matches!(a[4], Value::Number(Number::Float(f)) if f == 0.5));
     }
 
     #[test]
-    fn maps_documents_and_errors() {
-        let Value::Object(o) = parse("foo: bar\nn: null\nt: 2001-12-14").unwrap() else {
+    fn go_scalar_resolution() {
+        let cases = [
+            ("0x1F", "int 31"),
+            ("0o17", "int 15"),
+            ("017", "int 15"),
+            ("1_000", "int 1000"),
+            ("12345678901234567890", "uint 12345678901234567890"),
+            ("-0b101", "int -5"),
+            ("True", "bool true"),
+            ("yes", "str yes"),
+            ("~", "null"),
+            ("2001-12-14", "str 2001-12-14"),
+            ("'123'", "str 123"),
+            ("!!str 123", "str 123"),
+            ("1.5.6", "str 1.5.6"),
+            ("+.inf", "float inf"),
+        ];
+        for (text, want) in cases {
+            let got = match one(text) {
+                Value::Number(Number::Int(i)) => format!("int {i}"),
+                Value::Number(Number::Uint(u)) => format!("uint {u}"),
+                Value::Number(Number::Float(f)) => format!("float {f}"),
+                Value::Bool(b) => format!("bool {b}"),
+                Value::String(s) => format!("str {s}"),
+                Value::Null => "null".into(),
+                other => format!("{other:?}"),
+            };
+            assert_eq!(got, want, "{text}");
+        }
+    }
+
+    #[test]
+    fn maps_documents_anchors_and_errors() {
+        let Value::Object(o) = one("foo: bar\nn: null\nb: &x [1]\nc: *x\nfoo: baz") else {
             panic!()
         };
-        assert!(matches!(o.get("foo"), Some(Value::String(s)) if s == "bar"));
+        assert_eq!(o.keys().collect::<Vec<_>>(), ["b", "c", "foo", "n"]);
+        assert!(matches!(o.get("foo"), Some(Value::String(s)) if s == "baz"));
         assert!(o.get("n").is_some_and(Value::is_null));
-        assert!(matches!(o.get("t"), Some(Value::String(_))));
-        assert!(parse("").unwrap().is_null());
-        assert!(matches!(parse("a\n---\nb").unwrap(), Value::String(s) if s == "a"));
+        assert!(matches!(o.get("c"), Some(Value::Array(a)) if a.len() == 1));
+        assert!(one("").is_null());
+        assert!(matches!(one("a\n---\nb"), Value::String(s) if s == "a"));
         assert!(parse(&"[".repeat(5000)).is_err());
         let e = parse("[1, 2").unwrap_err();
         assert!(e.starts_with("yaml: line "), "{e}");

@@ -82,18 +82,43 @@ pub fn format_float(f: f64) -> String {
 /// is 8), `08` falls through to the float 8, and values above `u64::MAX` become
 /// floats.
 pub fn parse_int_literal(text: &str) -> Option<Number> {
-    let (digits, radix) = match text.strip_prefix('0') {
-        Some(rest) if !rest.is_empty() => (rest, 8),
-        _ => (text, 10),
+    parse_go_int(text).or_else(|| parse_float_literal(text))
+}
+
+/// Go's `ParseInt(text, 0, 64)`, then `ParseUint(text, 0, 64)`: an optional
+/// sign (`ParseInt` only), a `0x`/`0o`/`0b` prefix or a leading `0` for octal,
+/// then digits of that base.
+pub fn parse_go_int(text: &str) -> Option<Number> {
+    let (negative, signed, body) = match text.as_bytes().first() {
+        Some(b'-') => (true, true, &text[1..]),
+        Some(b'+') => (false, true, &text[1..]),
+        _ => (false, false, text),
     };
-    let all_valid = !digits.is_empty() && digits.chars().all(|c| c.is_digit(radix));
-    if all_valid && let Ok(u) = u64::from_str_radix(digits, radix) {
-        return Some(match i64::try_from(u) {
-            Ok(i) => Number::Int(i),
-            Err(_) => Number::Uint(u),
-        });
+    let lower = body.to_ascii_lowercase();
+    let (digits, radix) = if let Some(rest) = lower.strip_prefix("0x") {
+        (rest, 16)
+    } else if let Some(rest) = lower.strip_prefix("0o") {
+        (rest, 8)
+    } else if let Some(rest) = lower.strip_prefix("0b") {
+        (rest, 2)
+    } else if lower.len() > 1 && lower.starts_with('0') {
+        (&lower[1..], 8)
+    } else {
+        (lower.as_str(), 10)
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
     }
-    parse_float_literal(text)
+    let magnitude = u64::from_str_radix(digits, radix).ok()?;
+    if negative {
+        return (magnitude <= 1 << 63).then(|| Number::Int((magnitude as i64).wrapping_neg()));
+    }
+    match i64::try_from(magnitude) {
+        Ok(i) => Some(Number::Int(i)),
+        // ParseUint takes no sign.
+        Err(_) if !signed => Some(Number::Uint(magnitude)),
+        Err(_) => None,
+    }
 }
 
 /// The value of a FLOAT literal (Go's `ParseFloat(text, 64)`; out-of-range values
@@ -272,6 +297,15 @@ mod tests {
         assert_eq!(show(parse_float_literal(".5")), "float 0.5");
         assert_eq!(show(parse_float_literal("1E5")), "float 100000");
         assert_eq!(show(parse_float_literal("abc")), "none");
+        assert_eq!(show(parse_go_int("0x1F")), "int 31");
+        assert_eq!(show(parse_go_int("-0b101")), "int -5");
+        assert_eq!(show(parse_go_int("0o17")), "int 15");
+        assert_eq!(show(parse_go_int("+12")), "int 12");
+        assert_eq!(show(parse_go_int("-9223372036854775808")), format!("int {}", i64::MIN));
+        assert_eq!(show(parse_go_int("-9223372036854775809")), "none");
+        assert_eq!(show(parse_go_int("+9223372036854775808")), "none");
+        assert_eq!(show(parse_go_int("0x")), "none");
+        assert_eq!(show(parse_go_int("1.5")), "none");
     }
 
     #[test]
