@@ -83,8 +83,9 @@ impl<'a> Parser<'a> {
     }
 
     fn err<T>(&self, what: &str) -> Result<T, String> {
+        // ojg's wording: `<what> at <1-based offset> in <path>`.
         Err(format!(
-            "parse error at {} in {}: {what}",
+            "{what} at {} in {}",
             self.i + 1,
             String::from_utf8_lossy(self.s)
         ))
@@ -111,12 +112,14 @@ impl<'a> Parser<'a> {
 
     /// A whole path: optional `$`/`@`, then steps to the end.
     fn path(&mut self) -> Result<Vec<Step>, String> {
-        if !self.eat(b'$') {
-            self.eat(b'@');
+        let mut steps = Vec::new();
+        if !self.eat(b'$') && !self.eat(b'@') && self.peek().is_some_and(is_name_byte) {
+            // ojg reads a leading bare name as a child of the root.
+            steps.push(Step::Child(Sel::Name(self.name()?)));
         }
-        let steps = self.steps()?;
+        steps.extend(self.steps()?);
         if self.i < self.s.len() {
-            return self.err("unexpected character");
+            return self.err("parse error");
         }
         Ok(steps)
     }
@@ -154,28 +157,11 @@ impl<'a> Parser<'a> {
 
     fn name(&mut self) -> Result<String, String> {
         let start = self.i;
-        while let Some(c) = self.peek() {
-            if matches!(
-                c,
-                b'.' | b'['
-                    | b']'
-                    | b' '
-                    | b'('
-                    | b')'
-                    | b'='
-                    | b'!'
-                    | b'<'
-                    | b'>'
-                    | b'&'
-                    | b'|'
-                    | b','
-            ) {
-                break;
-            }
+        while self.peek().is_some_and(is_name_byte) {
             self.i += 1;
         }
         if self.i == start {
-            return self.err("expected a name");
+            return self.err("not terminated");
         }
         Ok(String::from_utf8_lossy(&self.s[start..self.i]).into_owned())
     }
@@ -197,24 +183,27 @@ impl<'a> Parser<'a> {
     }
 
     fn bracket_body(&mut self) -> Result<Sel, String> {
+        if self.peek().is_none() {
+            return self.err("not terminated");
+        }
         self.skip_ws();
         if self.eat(b'?') {
             let paren = self.eat(b'(');
             let f = self.or()?;
             self.skip_ws();
             if paren && !self.eat(b')') {
-                return self.err("expected ')'");
+                return self.err("not terminated");
             }
             self.skip_ws();
             if !self.eat(b']') {
-                return self.err("expected ']'");
+                return self.err("not terminated");
             }
             return Ok(Sel::Filter(f));
         }
         if self.eat(b'*') {
             self.skip_ws();
             if !self.eat(b']') {
-                return self.err("expected ']'");
+                return self.err("not terminated");
             }
             return Ok(Sel::Wildcard);
         }
@@ -227,7 +216,7 @@ impl<'a> Parser<'a> {
                 break;
             }
             if !self.eat(b',') {
-                return self.err("expected ',' or ']'");
+                return self.err("invalid union syntax");
             }
         }
         Ok(if parts.len() == 1 {
@@ -245,7 +234,7 @@ impl<'a> Parser<'a> {
         if !self.eat(b':') {
             return match start {
                 Some(i) => Ok(Sel::Index(i)),
-                None => self.err("expected an index or a key"),
+                None => self.err("invalid bracket fragment"),
             };
         }
         let end = self.int()?;
@@ -272,7 +261,7 @@ impl<'a> Parser<'a> {
             .and_then(|t| t.parse().ok())
         {
             Some(n) => Ok(Some(n)),
-            None => self.err("invalid number"),
+            None => self.err("expected a number"),
         }
     }
 
@@ -293,7 +282,7 @@ impl<'a> Parser<'a> {
                 c => out.push(c),
             }
         }
-        self.err("unterminated string")
+        self.err("not terminated")
     }
 
     fn or(&mut self) -> Result<Filter, String> {
@@ -332,7 +321,7 @@ impl<'a> Parser<'a> {
             let f = self.nested(Self::or)?;
             self.skip_ws();
             if !self.eat(b')') {
-                return self.err("expected ')'");
+                return self.err("not terminated");
             }
             return Ok(f);
         }
@@ -379,7 +368,7 @@ impl<'a> Parser<'a> {
                 let text = String::from_utf8_lossy(&self.s[start..self.i]).into_owned();
                 match json::parse(&text, Numbers::IntOrFloat) {
                     Ok(v @ Value::Number(_)) => Ok(Operand::Literal(v)),
-                    _ => self.err("invalid number"),
+                    _ => self.err("expected a number"),
                 }
             }
             _ => {
@@ -397,6 +386,12 @@ impl<'a> Parser<'a> {
             }
         }
     }
+}
+
+/// Bytes that may appear in a bare name (ojg's token table): not a control
+/// character, space, or one of ``!"$&'()*+,-./<=>@[\]` ``.
+fn is_name_byte(c: u8) -> bool {
+    c > b' ' && c != 0x7f && !br#"!"$&'()*+,-./<=>@[\]`"#.contains(&c)
 }
 
 /// Apply steps to `node` (`root` is `$` for filters).
@@ -557,6 +552,7 @@ mod tests {
         assert_eq!(texts(run(doc, "$.a[::2]")), ["1", "3"]);
         assert_eq!(texts(run(doc, "$.a[*]")), ["1", "2", "3", "4"]);
         assert_eq!(texts(run(doc, "$['n']")), ["1.5"]);
+        assert_eq!(texts(run(doc, "b.c.a")), ["5"]);
         assert_eq!(texts(run(doc, "$.a[0,2]")), ["1", "3"]);
         assert_eq!(run(doc, "$..a").len(), 2);
         assert_eq!(texts(run(doc, "$.a[?(@ > 2)]")), ["3", "4"]);
@@ -569,7 +565,9 @@ mod tests {
     #[test]
     fn errors() {
         let e = json_path(&[Value::string("{}"), Value::string("$.a[")]).unwrap_err();
-        assert!(e.message.starts_with("parse error"), "{}", e.message);
+        assert_eq!(e.message, "not terminated at 5 in $.a[");
+        let e = json_path(&[Value::string("{}"), Value::string("$.a-b")]).unwrap_err();
+        assert_eq!(e.message, "parse error at 4 in $.a-b");
         let deep = format!("$[?({}@{})]", "(".repeat(500), ")".repeat(500));
         let e = json_path(&[Value::string("{}"), Value::string(&deep)]).unwrap_err();
         assert!(e.message.contains("nested too deeply"), "{}", e.message);
