@@ -108,6 +108,10 @@ fn operator_type_errors() {
             "1:1: [1] should be one of [number] for binop *, got array",
         ),
         (
+            "{ a = 1, \"b\" = [1,2] } * 2",
+            "1:1: {a = 1, \"b\" = [1, 2]} should be one of [number] for binop *, got object",
+        ),
+        (
             "1 && true",
             "1:1: 1 should be one of [bool] for binop &&, got number",
         ),
