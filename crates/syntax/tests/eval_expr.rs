@@ -198,3 +198,51 @@ fn string_literals_are_unquoted() {
         ("`raw\\n`", "\"raw\\\\n\""),
     ]);
 }
+
+/// A host value that exposes fields, like some component exports.
+#[derive(Debug)]
+struct Exports;
+
+impl syntax::value::CapsuleValue for Exports {
+    fn capsule_type(&self) -> &'static str {
+        "test.Exports"
+    }
+
+    fn capsule_eq(&self, other: &dyn syntax::value::CapsuleValue) -> bool {
+        other.as_any().is::<Exports>()
+    }
+
+    fn as_object(&self) -> Option<syntax::value::Object> {
+        Some([("a".to_string(), Value::int(1))].into_iter().collect())
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+#[test]
+fn capsules_with_an_object_view_support_access_and_index() {
+    let mut scope = Scope::new();
+    scope.set("cap", Value::capsule(Exports));
+    scope.set("secret", Value::secret("s"));
+    let cases = [
+        ("cap.a", "int 1"),
+        ("cap[\"a\"]", "int 1"),
+        ("cap[\"zz\"]", "null"),
+        ("cap.b", "1:5: field \"b\" does not exist"),
+        ("cap[0]", "1:5: 0 should be string, got number"),
+        ("cap == cap", "true"),
+        (
+            "secret.x",
+            "1:1: secret expected object or array or a capsule convertible to an object, got capsule",
+        ),
+        (
+            "secret[\"x\"]",
+            "1:1: secret expected object or array or a capsule convertible to an object, got capsule",
+        ),
+    ];
+    for (src, want) in cases {
+        assert_eq!(eval_in(src, &scope), want, "evaluating {src:?}");
+    }
+}

@@ -26,17 +26,41 @@ use crate::token::Token;
 use crate::value::number::{parse_float_literal, parse_int_literal};
 use crate::value::ops::{self, Operand, type_error_message};
 use crate::value::{CallError, Function, Object, PathStep, Type, Value};
+use std::borrow::Cow;
 
 /// Evaluate one expression.
 pub fn eval_expr(expr: &Expr, scope: &Scope) -> Result<Value, SpanError> {
+    eval_ref(expr, scope).map(Cow::into_owned)
+}
+
+/// Evaluate, borrowing from the scope along identifier, access and index
+/// chains: `discovery.kubernetes.pods.targets` copies only the targets, not the
+/// component's whole exports.
+fn eval_ref<'s>(expr: &Expr, scope: &'s Scope) -> Result<Cow<'s, Value>, SpanError> {
+    match expr {
+        Expr::Identifier(i) => match scope.variable(&i.name) {
+            Some(v) => Ok(Cow::Borrowed(v)),
+            None => stdlib::identifier(&i.name).map(Cow::Owned).ok_or_else(|| {
+                SpanError::new(
+                    expr.span(),
+                    format!("identifier {:?} does not exist", i.name),
+                )
+            }),
+        },
+        Expr::Access(a) => access(expr, a, scope),
+        Expr::Index(i) => index(i, scope),
+        Expr::Paren(p) => eval_ref(&p.inner, scope),
+        other => eval_owned(other, scope).map(Cow::Owned),
+    }
+}
+
+/// Evaluate an expression that builds a new value.
+fn eval_owned(expr: &Expr, scope: &Scope) -> Result<Value, SpanError> {
     match expr {
         Expr::Literal(l) => literal(l),
-        Expr::Identifier(i) => scope.lookup(&i.name).ok_or_else(|| {
-            SpanError::new(
-                expr.span(),
-                format!("identifier {:?} does not exist", i.name),
-            )
-        }),
+        Expr::Identifier(_) | Expr::Access(_) | Expr::Index(_) | Expr::Paren(_) => {
+            eval_expr(expr, scope)
+        }
         Expr::Array(a) => a
             .elements
             .iter()
@@ -52,18 +76,15 @@ pub fn eval_expr(expr: &Expr, scope: &Scope) -> Result<Value, SpanError> {
             }
             Ok(Value::Object(obj))
         }
-        Expr::Access(a) => access(expr, a, scope),
-        Expr::Index(i) => index(i, scope),
         Expr::Call(c) => call(c, scope),
-        Expr::Paren(p) => eval_expr(&p.inner, scope),
         Expr::Unary(u) => {
-            let v = eval_expr(&u.value, scope)?;
+            let v = eval_ref(&u.value, scope)?;
             ops::unary_op(u.kind, &v).map_err(|m| value_error(&u.value, &v, &m))
         }
         Expr::Binary(b) => {
             // Both sides are always evaluated: Alloy has no short-circuit.
-            let l = eval_expr(&b.left, scope)?;
-            let r = eval_expr(&b.right, scope)?;
+            let l = eval_ref(&b.left, scope)?;
+            let r = eval_ref(&b.right, scope)?;
             ops::binary_op(&l, b.kind, &r).map_err(|e| match e.operand {
                 Operand::Lhs => value_error(&b.left, &l, &e.message),
                 Operand::Rhs => value_error(&b.right, &r, &e.message),
@@ -111,9 +132,13 @@ fn literal(l: &ast::LiteralExpr) -> Result<Value, SpanError> {
     }
 }
 
-fn access(expr: &Expr, a: &ast::AccessExpr, scope: &Scope) -> Result<Value, SpanError> {
+fn access<'s>(
+    expr: &Expr,
+    a: &ast::AccessExpr,
+    scope: &'s Scope,
+) -> Result<Cow<'s, Value>, SpanError> {
     check_stability(expr, scope)?;
-    let base = eval_expr(&a.value, scope)?;
+    let base = eval_ref(&a.value, scope)?;
     let name = &a.name.name;
     let missing = || {
         SpanError::new(
@@ -121,24 +146,20 @@ fn access(expr: &Expr, a: &ast::AccessExpr, scope: &Scope) -> Result<Value, Span
             format!("field {name:?} does not exist"),
         )
     };
-    match &base {
-        Value::Object(o) => o.get(name).cloned().ok_or_else(missing),
-        Value::Capsule(c) => match c.0.as_object() {
-            Some(o) => o.get(name).cloned().ok_or_else(missing),
+    match base {
+        Cow::Borrowed(Value::Object(o)) => o.get(name).map(Cow::Borrowed).ok_or_else(missing),
+        Cow::Owned(Value::Object(mut o)) => o.swap_remove(name).map(Cow::Owned).ok_or_else(missing),
+        other => match capsule_object(&a.value, &other)? {
+            Some(mut o) => o.swap_remove(name).map(Cow::Owned).ok_or_else(missing),
             None => Err(value_error(
                 &a.value,
-                &base,
-                "expected object or array or a capsule convertible to an object, got capsule",
+                &other,
+                &format!(
+                    "cannot access field {name:?} on value of type {}",
+                    other.ty()
+                ),
             )),
         },
-        other => Err(value_error(
-            &a.value,
-            &base,
-            &format!(
-                "cannot access field {name:?} on value of type {}",
-                other.ty()
-            ),
-        )),
     }
 }
 
@@ -157,56 +178,77 @@ fn check_stability(expr: &Expr, scope: &Scope) -> Result<(), SpanError> {
         .map_err(|m| SpanError::new(expr.span(), m))
 }
 
-fn index(i: &ast::IndexExpr, scope: &Scope) -> Result<Value, SpanError> {
-    let base = eval_expr(&i.value, scope)?;
-    let idx = eval_expr(&i.index, scope)?;
-    let object = match &base {
-        Value::Array(items) => {
-            let Value::Number(n) = idx else {
-                return Err(value_error(
-                    &i.index,
-                    &idx,
-                    &type_error_message(Type::Number, idx.ty()),
-                ));
-            };
-            let at = n.as_i64();
-            return usize::try_from(at)
-                .ok()
-                .and_then(|u| items.get(u).cloned())
-                .ok_or_else(|| {
-                    let message = format!(
-                        "index {at} is out of range of array with length {}",
-                        items.len()
-                    );
-                    value_error(&i.index, &idx, &message)
-                });
+fn index<'s>(i: &ast::IndexExpr, scope: &'s Scope) -> Result<Cow<'s, Value>, SpanError> {
+    let base = eval_ref(&i.value, scope)?;
+    let idx = eval_ref(&i.index, scope)?;
+    match base {
+        Cow::Borrowed(Value::Array(items)) => array_index(items, i, &idx).map(Cow::Borrowed),
+        Cow::Owned(Value::Array(items)) => {
+            array_index(&items, i, &idx).map(|v| Cow::Owned(v.clone()))
         }
-        Value::Object(o) => o,
-        Value::Capsule(c) => match c.0.as_object() {
-            Some(o) => return object_index(&o, i, &idx),
-            None => {
-                return Err(value_error(
-                    &i.value,
-                    &base,
-                    "expected object or array or a capsule convertible to an object, got capsule",
-                ));
-            }
-        },
-        other => {
-            return Err(value_error(
+        Cow::Borrowed(Value::Object(o)) => object_index(o, i, &idx).map(Cow::Borrowed),
+        Cow::Owned(Value::Object(o)) => object_index(&o, i, &idx).map(|v| Cow::Owned(v.clone())),
+        other => match capsule_object(&i.value, &other)? {
+            Some(o) => object_index(&o, i, &idx).map(|v| Cow::Owned(v.clone())),
+            None => Err(value_error(
                 &i.value,
-                &base,
+                &other,
                 &format!("expected object or array, got {}", other.ty()),
-            ));
-        }
+            )),
+        },
+    }
+}
+
+/// The object view of a capsule value (`None` for non-capsules); a capsule
+/// without one cannot be accessed.
+fn capsule_object(expr: &Expr, v: &Value) -> Result<Option<Object>, SpanError> {
+    let Value::Capsule(c) = v else {
+        return Ok(None);
     };
-    object_index(object, i, &idx)
+    c.0.as_object().map(Some).ok_or_else(|| {
+        value_error(
+            expr,
+            v,
+            "expected object or array or a capsule convertible to an object, got capsule",
+        )
+    })
+}
+
+/// `arr[n]`: the index must be a number (truncated to an integer) in range.
+fn array_index<'v>(
+    items: &'v [Value],
+    i: &ast::IndexExpr,
+    idx: &Value,
+) -> Result<&'v Value, SpanError> {
+    let Value::Number(n) = idx else {
+        return Err(value_error(
+            &i.index,
+            idx,
+            &type_error_message(Type::Number, idx.ty()),
+        ));
+    };
+    let at = n.as_i64();
+    usize::try_from(at)
+        .ok()
+        .and_then(|u| items.get(u))
+        .ok_or_else(|| {
+            let message = format!(
+                "index {at} is out of range of array with length {}",
+                items.len()
+            );
+            value_error(&i.index, idx, &message)
+        })
 }
 
 /// `obj["key"]`: a missing key is `null`, not an error.
-fn object_index(o: &Object, i: &ast::IndexExpr, idx: &Value) -> Result<Value, SpanError> {
+fn object_index<'v>(
+    o: &'v Object,
+    i: &ast::IndexExpr,
+    idx: &Value,
+) -> Result<&'v Value, SpanError> {
+    static NULL: Value = Value::Null;
     match idx {
-        Value::String(k) => Ok(o.get(k).cloned().unwrap_or_default()),
+        Value::String(k) => Ok(o.get(k).unwrap_or(&NULL)),
         other => Err(value_error(
             &i.index,
             other,
@@ -216,8 +258,8 @@ fn object_index(o: &Object, i: &ast::IndexExpr, idx: &Value) -> Result<Value, Sp
 }
 
 fn call(c: &ast::CallExpr, scope: &Scope) -> Result<Value, SpanError> {
-    let callee = eval_expr(&c.value, scope)?;
-    let Value::Function(f) = &callee else {
+    let callee = eval_ref(&c.value, scope)?;
+    let Value::Function(f) = &*callee else {
         return Err(value_error(
             &c.value,
             &callee,
