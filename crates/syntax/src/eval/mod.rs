@@ -40,12 +40,14 @@ fn eval_ref<'s>(expr: &Expr, scope: &'s Scope) -> Result<Cow<'s, Value>, SpanErr
     match expr {
         Expr::Identifier(i) => match scope.variable(&i.name) {
             Some(v) => Ok(Cow::Borrowed(v)),
-            None => stdlib::identifier(&i.name).map(Cow::Owned).ok_or_else(|| {
-                SpanError::new(
-                    expr.span(),
-                    format!("identifier {:?} does not exist", i.name),
-                )
-            }),
+            None => stdlib::identifier_ref(&i.name)
+                .map(Cow::Borrowed)
+                .ok_or_else(|| {
+                    SpanError::new(
+                        expr.span(),
+                        format!("identifier {:?} does not exist", i.name),
+                    )
+                }),
         },
         Expr::Access(a) => access(expr, a, scope),
         Expr::Index(i) => index(i, scope),

@@ -118,7 +118,12 @@ static IDENTIFIERS: LazyLock<HashMap<&'static str, Value>> = LazyLock::new(|| {
 /// The value of a standard-library identifier (a namespace object, a function
 /// or a constant), if `name` is one.
 pub fn identifier(name: &str) -> Option<Value> {
-    IDENTIFIERS.get(name).cloned()
+    identifier_ref(name).cloned()
+}
+
+/// Like [`identifier`], without copying the value.
+pub fn identifier_ref(name: &str) -> Option<&'static Value> {
+    IDENTIFIERS.get(name)
 }
 
 /// Whether `name` is a top-level standard-library identifier.
