@@ -6,6 +6,17 @@ use super::Number;
 /// Why an arithmetic operation failed.
 pub const DIVIDE_BY_ZERO: &str = "divide by zero error";
 
+const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+
+/// The amd64 truncating conversion: NaN and out-of-range values give `i64::MIN`.
+fn float_to_i64(f: f64) -> i64 {
+    if (-TWO_63..TWO_63).contains(&f) {
+        f as i64
+    } else {
+        i64::MIN
+    }
+}
+
 impl Number {
     /// The promotion rank: uint < int < float.
     fn rank(self) -> u8 {
@@ -16,22 +27,26 @@ impl Number {
         }
     }
 
-    /// The value as an int64, as Go converts: floats truncate (saturating where Go's
-    /// result is machine-defined), uints wrap.
+    /// The value as an int64, as Go converts on amd64: floats truncate, and NaN
+    /// or out-of-range floats give `i64::MIN`; uints wrap.
     pub fn as_i64(self) -> i64 {
         match self {
             Number::Int(i) => i,
             Number::Uint(u) => u as i64,
-            Number::Float(f) => f as i64,
+            Number::Float(f) => float_to_i64(f),
         }
     }
 
-    /// The value as a uint64: ints wrap, floats truncate (saturating).
+    /// The value as a uint64, as Go converts on amd64: ints wrap, floats below
+    /// 2^63 go through int64 (so `-1.0` is `u64::MAX`), larger ones convert
+    /// directly, and NaN or values from 2^64 give 2^63.
     pub fn as_u64(self) -> u64 {
         match self {
             Number::Int(i) => i as u64,
             Number::Uint(u) => u,
-            Number::Float(f) => f as u64,
+            Number::Float(f) if f < TWO_63 => float_to_i64(f) as u64,
+            Number::Float(f) if f < TWO_63 * 2.0 => (f - TWO_63) as u64 | 1 << 63,
+            Number::Float(_) => 1 << 63,
         }
     }
 
@@ -301,7 +316,10 @@ mod tests {
         assert_eq!(show(parse_go_int("-0b101")), "int -5");
         assert_eq!(show(parse_go_int("0o17")), "int 15");
         assert_eq!(show(parse_go_int("+12")), "int 12");
-        assert_eq!(show(parse_go_int("-9223372036854775808")), format!("int {}", i64::MIN));
+        assert_eq!(
+            show(parse_go_int("-9223372036854775808")),
+            format!("int {}", i64::MIN)
+        );
         assert_eq!(show(parse_go_int("-9223372036854775809")), "none");
         assert_eq!(show(parse_go_int("+9223372036854775808")), "none");
         assert_eq!(show(parse_go_int("0x")), "none");
@@ -369,5 +387,11 @@ mod tests {
         assert_eq!(compare(i(1), f(1.5)), Some(std::cmp::Ordering::Less));
         assert_eq!(show(Some(neg(u(5)))), "int -5");
         assert_eq!(show(Some(neg(f(0.5)))), "float -0.5");
+        assert_eq!(f(1e30).as_i64(), i64::MIN);
+        assert_eq!(f(f64::NAN).as_i64(), i64::MIN);
+        assert_eq!(f(-2.9).as_i64(), -2);
+        assert_eq!(f(-1.0).as_u64(), u64::MAX);
+        assert_eq!(f(1e19).as_u64(), 10_000_000_000_000_000_000);
+        assert_eq!(f(1e30).as_u64(), 1 << 63);
     }
 }
