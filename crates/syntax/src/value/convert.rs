@@ -212,7 +212,10 @@ pub fn bytes_value(bytes: &[u8]) -> Value {
     )
 }
 
-/// The bytes of a value made by [`bytes_value`], if it is one.
+/// The bytes of a value made by [`bytes_value`], if it is one. An empty array
+/// counts as an empty byte string, so an empty decoded secret still reads as
+/// `""` (the price: `[]` given where a string is expected reads as `""` too,
+/// where Alloy reports a type error).
 pub fn bytes_of(v: &Value) -> Option<Vec<u8>> {
     let Value::Array(items) = v else { return None };
     items
