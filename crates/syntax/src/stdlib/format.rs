@@ -10,6 +10,7 @@
 //! on floats and `%p` (printed as bad verbs).
 
 use super::args;
+use super::gofloat::go_float;
 use crate::value::{CallError, Number, OptionalSecret, Secret, Value};
 
 /// A value as Go's `fmt` receives it.
@@ -516,104 +517,6 @@ fn fmt_float(x: f64, a: &Arg, verb: char, f: &Flags) -> String {
             format!("{sign}{}{body}", "0".repeat(w - sign.len() - body.len()))
         }
         _ => pad(&format!("{sign}{body}"), &Flags { zero: false, ..*f }),
-    }
-}
-
-/// Decimal digits of |x| and the position of the decimal point (`dp` digits
-/// before it), shortest when `sig` is `None`, else rounded to `sig` digits.
-fn decimal(x: f64, sig: Option<usize>) -> (Vec<u8>, i32) {
-    let s = match sig {
-        None => format!("{:e}", x.abs()),
-        Some(n) => format!("{:.*e}", n.saturating_sub(1), x.abs()),
-    };
-    let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
-    let mut digits: Vec<u8> = mant.bytes().filter(u8::is_ascii_digit).collect();
-    while digits.len() > 1 && digits.last() == Some(&b'0') {
-        digits.pop();
-    }
-    (digits, exp.parse::<i32>().unwrap_or(0) + 1)
-}
-
-fn fmt_e(neg: bool, digits: &[u8], dp: i32, prec: usize, e: char) -> String {
-    let mut s = String::from(if neg { "-" } else { "" });
-    s.push(digits.first().copied().unwrap_or(b'0') as char);
-    if prec > 0 {
-        s.push('.');
-        for k in 1..=prec {
-            s.push(digits.get(k).copied().unwrap_or(b'0') as char);
-        }
-    }
-    let exp = if digits == b"0" { 0 } else { dp - 1 };
-    s.push(e);
-    s.push(if exp < 0 { '-' } else { '+' });
-    s.push_str(&format!("{:02}", exp.unsigned_abs()));
-    s
-}
-
-fn fmt_f(neg: bool, digits: &[u8], dp: i32, prec: usize) -> String {
-    let digit = |k: i32| -> char {
-        usize::try_from(k)
-            .ok()
-            .and_then(|k| digits.get(k))
-            .copied()
-            .unwrap_or(b'0') as char
-    };
-    let mut s = String::from(if neg { "-" } else { "" });
-    if dp <= 0 {
-        s.push('0');
-    } else {
-        (0..dp).for_each(|k| s.push(digit(k)));
-    }
-    if prec > 0 {
-        s.push('.');
-        (0..prec as i32).for_each(|k| s.push(digit(dp + k)));
-    }
-    s
-}
-
-/// Go's `strconv.FormatFloat(x, verb, prec, 64)` for `e E f g G`; `None` is
-/// precision -1 (the shortest exact form).
-pub fn go_float(x: f64, verb: char, prec: Option<usize>) -> String {
-    if x.is_nan() {
-        return "NaN".into();
-    }
-    if x.is_infinite() {
-        return if x > 0.0 { "+Inf" } else { "-Inf" }.into();
-    }
-    let neg = x.is_sign_negative();
-    let upper_e = if verb.is_ascii_uppercase() { 'E' } else { 'e' };
-    match verb {
-        'f' | 'F' => match prec {
-            None => crate::value::number::format_float(x),
-            Some(p) => format!("{x:.p$}"),
-        },
-        'e' | 'E' => {
-            let (digits, dp) = decimal(x, prec.map(|p| p + 1));
-            let p = prec.unwrap_or(digits.len() - 1);
-            fmt_e(neg, &digits, dp, p, upper_e)
-        }
-        _ => {
-            let (digits, dp) = decimal(x, prec.map(|p| p.max(1)));
-            let nd = if digits == b"0" { 0 } else { digits.len() };
-            let dp = if nd == 0 { 0 } else { dp };
-            let mut p = prec.map(|p| p.max(1)).unwrap_or(nd);
-            let mut eprec = p;
-            if eprec > nd && nd as i32 >= dp {
-                eprec = nd;
-            }
-            if prec.is_none() {
-                eprec = 6;
-            }
-            let exp = dp - 1;
-            if exp < -4 || exp >= eprec as i32 {
-                p = p.min(nd.max(1));
-                return fmt_e(neg, &digits, dp, p - 1, upper_e);
-            }
-            if p as i32 > dp {
-                p = nd;
-            }
-            fmt_f(neg, &digits, dp, (p as i32 - dp).max(0) as usize)
-        }
     }
 }
 

@@ -3,7 +3,7 @@
 //! Decoding yields language values directly. Objects come out with sorted keys:
 //! Go decodes into maps, which have no order, and every consumer sorts them.
 
-use super::format::go_float;
+use super::gofloat::go_float;
 use crate::value::{Number, Object, OptionalSecret, Secret, Value};
 
 /// How JSON numbers become language numbers.

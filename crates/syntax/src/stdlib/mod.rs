@@ -12,6 +12,7 @@ mod convert;
 mod encoding;
 mod file;
 mod format;
+mod gofloat;
 mod json;
 mod json_path;
 mod string;
