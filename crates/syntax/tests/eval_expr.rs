@@ -65,6 +65,10 @@ fn number_kinds_and_quirks() {
         ("2.0 ^ -1", "float 0.5"),
         ("-(18446744073709551615)", "int 1"),
         ("1e21", "float 1000000000000000000000"),
+        (
+            "1e400",
+            "1:1: strconv.ParseFloat: parsing \"1e400\": value out of range",
+        ),
         (".5 + 1.", "float 1.5"),
         ("3 == 3.0", "true"),
         ("1e+2 == 100", "true"),

@@ -113,24 +113,32 @@ fn prefixed(expr: &Expr, value: &Value, path: &str, message: &str) -> String {
 
 fn literal(l: &ast::LiteralExpr) -> Result<Value, SpanError> {
     let span = Span::new(l.pos, l.pos.add(l.value.len() as isize - 1));
-    let bad = || SpanError::new(span, format!("invalid literal {}", l.value));
+    let fail = |message: String| SpanError::new(span, message);
+    // The lexer only produces well-formed numbers, so the one way to fail is
+    // Go's range error.
+    let out_of_range = || {
+        fail(format!(
+            "strconv.ParseFloat: parsing {:?}: value out of range",
+            l.value
+        ))
+    };
     match l.kind {
         Token::Null => Ok(Value::Null),
         Token::Bool => match l.value.as_str() {
             "true" => Ok(Value::Bool(true)),
             "false" => Ok(Value::Bool(false)),
-            _ => Err(bad()),
+            other => Err(fail(format!("invalid boolean literal {other:?}"))),
         },
         Token::Number => parse_int_literal(&l.value)
             .map(Value::Number)
-            .ok_or_else(bad),
+            .ok_or_else(out_of_range),
         Token::Float => parse_float_literal(&l.value)
             .map(Value::Number)
-            .ok_or_else(bad),
+            .ok_or_else(out_of_range),
         Token::String => crate::scanner::unquote(&l.value)
             .map(|bytes| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
-            .map_err(|m| SpanError::new(span, m)),
-        _ => Err(bad()),
+            .map_err(fail),
+        other => Err(fail(format!("{other} is not a valid literal"))),
     }
 }
 

@@ -136,8 +136,8 @@ pub fn parse_go_int(text: &str) -> Option<Number> {
     }
 }
 
-/// The value of a FLOAT literal (Go's `ParseFloat(text, 64)`; out-of-range values
-/// are infinities, as Go returns them alongside its range error).
+/// The value of a FLOAT literal (Go's `ParseFloat(text, 64)`). Values beyond
+/// the float range fail, as Go reports them (`value out of range`).
 pub fn parse_float_literal(text: &str) -> Option<Number> {
     let ok = !text.is_empty()
         && text
@@ -146,7 +146,10 @@ pub fn parse_float_literal(text: &str) -> Option<Number> {
     if !ok {
         return None;
     }
-    text.parse::<f64>().ok().map(Number::Float)
+    text.parse::<f64>()
+        .ok()
+        .filter(|f| f.is_finite())
+        .map(Number::Float)
 }
 
 /// The kind both operands are promoted to.
@@ -312,6 +315,7 @@ mod tests {
         assert_eq!(show(parse_float_literal(".5")), "float 0.5");
         assert_eq!(show(parse_float_literal("1E5")), "float 100000");
         assert_eq!(show(parse_float_literal("abc")), "none");
+        assert_eq!(show(parse_float_literal("1e400")), "none");
         assert_eq!(show(parse_go_int("0x1F")), "int 31");
         assert_eq!(show(parse_go_int("-0b101")), "int -5");
         assert_eq!(show(parse_go_int("0o17")), "int 15");
