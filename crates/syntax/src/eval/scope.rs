@@ -2,7 +2,7 @@
 //! the last fallback, and the minimum stability level the evaluation allows.
 
 use crate::stdlib;
-use crate::value::Value;
+use crate::value::{Object, Value};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
@@ -109,6 +109,26 @@ impl Scope {
         self.variables.insert(name.into(), value);
     }
 
+    /// Define a value under a dotted path, as component exports are reached:
+    /// `set_path(&["prometheus", "remote_write", "default"], exports)` makes
+    /// `prometheus.remote_write.default` resolve to `exports`, merging with
+    /// whatever else already sits under `prometheus`. A non-object in the way
+    /// is replaced.
+    pub fn set_path(&mut self, path: &[&str], value: Value) {
+        let Some((first, rest)) = path.split_first() else {
+            return;
+        };
+        let mut slot = self.variables.entry(first.to_string()).or_default();
+        for name in rest {
+            if !matches!(slot, Value::Object(_)) {
+                *slot = Value::Object(Object::new());
+            }
+            let Value::Object(o) = slot else { return };
+            slot = o.entry(name.to_string()).or_default();
+        }
+        *slot = value;
+    }
+
     /// A variable of this scope or its parents (not the standard library).
     pub fn variable(&self, name: &str) -> Option<&Value> {
         let mut scope = Some(self);
@@ -146,6 +166,27 @@ mod tests {
         assert!(child.variable("sys").is_none());
         assert!(child.lookup("nope").is_none());
         assert_eq!(child.min_stability(), Stability::Experimental);
+    }
+
+    #[test]
+    fn dotted_paths_build_nested_objects() {
+        let mut scope = Scope::new();
+        scope.set_path(&["prometheus", "remote_write", "default"], Value::int(1));
+        scope.set_path(&["prometheus", "scrape", "a"], Value::int(2));
+        scope.set_path(&["local", "file", "x"], Value::int(3));
+        scope.set_path(&["local", "file"], Value::int(4));
+        scope.set_path(&["local", "file", "y"], Value::int(5));
+        let Some(Value::Object(p)) = scope.variable("prometheus") else {
+            panic!("prometheus is an object")
+        };
+        assert_eq!(p.len(), 2);
+        let Some(Value::Object(l)) = scope.variable("local") else {
+            panic!("local is an object")
+        };
+        let Some(Value::Object(f)) = l.get("file") else {
+            panic!("file is an object again")
+        };
+        assert_eq!(f.keys().collect::<Vec<_>>(), ["y"]);
     }
 
     #[test]
