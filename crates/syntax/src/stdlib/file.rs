@@ -73,6 +73,11 @@ mod tests {
         assert_eq!(join(&["/", ".."]), "/");
         assert_eq!(join(&["a//b", "./c/"]), "a/b/c");
         assert_eq!(join(&["a", "..", "."]), ".");
+        let e = path_join(&[Value::string("a"), Value::Bool(true)]).unwrap_err();
+        assert_eq!(
+            (e.arg, e.message.as_str()),
+            (Some(1), "should be string, got bool")
+        );
         let n = path_join(&[Value::int(1), Value::string("x")]).unwrap();
         assert!(matches!(n, Value::String(s) if s == "1/x"));
     }
