@@ -6,8 +6,8 @@
 //! types. Supported: verbs `v s d q t x X o O b c U e E f F g G T %`, flags
 //! `+ - # 0 space`, width and precision (also `*`), explicit argument indexes
 //! `%[n]d`, and Go's inline error forms (`%!d(string=x)`, `%!s(MISSING)`,
-//! `%!(EXTRA int=1)`, `%!(NOVERB)`, `%!d(BADINDEX)`). Not supported: `%x`/`%b`
-//! on floats and `%p` (printed as bad verbs).
+//! `%!(EXTRA int=1)`, `%!(NOVERB)`, `%!d(BADINDEX)`). Not supported: `%p`,
+//! and a precision on `%x`/`%b` of floats (ignored).
 
 use super::args;
 use super::gofloat::go_float;
@@ -496,6 +496,7 @@ fn fmt_float(x: f64, a: &Arg, verb: char, f: &Flags) -> String {
         'g' | 'G' => (verb, f.prec),
         'e' | 'E' | 'f' => (verb, Some(f.prec.unwrap_or(6))),
         'F' => ('f', Some(f.prec.unwrap_or(6))),
+        'b' | 'x' | 'X' => (verb, f.prec),
         _ => return bad_verb(a, verb),
     };
     let num = go_float(x, v, prec);
@@ -608,6 +609,10 @@ mod tests {
             "+Inf NaN"
         );
         assert_eq!(sf("%d", vec![Value::float(1.5)]), "%!d(float64=1.5)");
+        assert_eq!(
+            sf("%x|%X|%b", vec![Value::float(3.0); 3]),
+            "0x1.8p+01|0X1.8P+01|6755399441055744p-51"
+        );
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Go's `strconv.FormatFloat` for the `e E f g G` formats, which
+//! Go's `strconv.FormatFloat` for the `e E f g G b x X` formats, which
 //! `string.format` and JSON encoding print floats with.
 
 /// Decimal digits of |x| and the position of the decimal point (`dp` digits
@@ -53,8 +53,69 @@ fn fmt_f(neg: bool, digits: &[u8], dp: i32, prec: usize) -> String {
     s
 }
 
-/// Go's `strconv.FormatFloat(x, verb, prec, 64)` for `e E f g G`; `None` is
-/// precision -1 (the shortest exact form).
+/// The binary form of a finite float: sign, mantissa with the implicit bit,
+/// and the unbiased exponent of its leading bit.
+fn binary_parts(x: f64) -> (bool, u64, i32) {
+    let bits = x.to_bits();
+    let mut exp = ((bits >> 52) & 0x7ff) as i32;
+    let mut mant = bits & ((1 << 52) - 1);
+    if exp == 0 {
+        exp += 1;
+    } else {
+        mant |= 1 << 52;
+    }
+    (bits >> 63 == 1, mant, exp - 1023)
+}
+
+/// `%b`: decimal mantissa and binary exponent (`4503599627370496p-52`).
+fn fmt_b(x: f64) -> String {
+    let (neg, mant, exp) = binary_parts(x);
+    let sign = if neg { "-" } else { "" };
+    let exp = exp - 52;
+    format!(
+        "{sign}{mant}p{}{}",
+        if exp < 0 { '-' } else { '+' },
+        exp.unsigned_abs()
+    )
+}
+
+/// `%x`: hexadecimal mantissa and binary exponent, shortest (`0x1.8p+01`).
+fn fmt_x(x: f64, upper: bool) -> String {
+    let (neg, mut mant, mut exp) = binary_parts(x);
+    if mant == 0 {
+        exp = 0;
+    }
+    // Put the leading 1 at bit 60, so each hex digit below it is 4 bits.
+    mant <<= 8;
+    while mant != 0 && mant & (1 << 60) == 0 {
+        mant <<= 1;
+        exp -= 1;
+    }
+    let digits = if upper {
+        b"0123456789ABCDEF"
+    } else {
+        b"0123456789abcdef"
+    };
+    let mut s = String::from(if neg { "-" } else { "" });
+    s.push_str(if upper { "0X" } else { "0x" });
+    s.push(if mant >> 60 & 1 == 1 { '1' } else { '0' });
+    mant <<= 4;
+    if mant != 0 {
+        s.push('.');
+        while mant != 0 {
+            s.push(digits[(mant >> 60 & 15) as usize] as char);
+            mant <<= 4;
+        }
+    }
+    s.push(if upper { 'P' } else { 'p' });
+    s.push(if exp < 0 { '-' } else { '+' });
+    s.push_str(&format!("{:02}", exp.unsigned_abs()));
+    s
+}
+
+/// Go's `strconv.FormatFloat(x, verb, prec, 64)` for `e E f g G b x X`;
+/// `None` is precision -1 (the shortest exact form). `b` and `x` ignore the
+/// precision.
 pub fn go_float(x: f64, verb: char, prec: Option<usize>) -> String {
     if x.is_nan() {
         return "NaN".into();
@@ -65,6 +126,8 @@ pub fn go_float(x: f64, verb: char, prec: Option<usize>) -> String {
     let neg = x.is_sign_negative();
     let upper_e = if verb.is_ascii_uppercase() { 'E' } else { 'e' };
     match verb {
+        'b' => fmt_b(x),
+        'x' | 'X' => fmt_x(x, verb == 'X'),
         'f' | 'F' => match prec {
             None => crate::value::number::format_float(x),
             Some(p) => format!("{x:.p$}"),
@@ -117,5 +180,12 @@ mod tests {
         assert_eq!(go_float(0.0, 'e', None), "0e+00");
         assert_eq!(go_float(f64::NEG_INFINITY, 'g', None), "-Inf");
         assert_eq!(go_float(f64::NAN, 'e', Some(2)), "NaN");
+        assert_eq!(go_float(1.0, 'b', None), "4503599627370496p-52");
+        assert_eq!(go_float(0.0, 'b', None), "0p-1074");
+        assert_eq!(go_float(3.0, 'x', None), "0x1.8p+01");
+        assert_eq!(go_float(1.0, 'x', None), "0x1p+00");
+        assert_eq!(go_float(-0.1, 'X', None), "-0X1.999999999999AP-04");
+        assert_eq!(go_float(0.0, 'x', None), "0x0p+00");
+        assert_eq!(go_float(1e300, 'x', None), "0x1.7e43c8800759cp+996");
     }
 }
