@@ -3,7 +3,8 @@
 //! scalars resolve with yaml.v3's rules (Go integer syntax with `_` removed,
 //! so `0x1F`, `0o17`, `017` and `1_000` are ints and big values uints;
 //! `true`/`True`/`TRUE`, `null`/`~`, `.inf`, `.nan`; timestamps stay strings),
-//! quoted scalars are strings, and aliases repeat their anchor's value.
+//! quoted scalars are strings, aliases repeat their anchor's value and `<<`
+//! merge keys merge.
 //!
 //! yaml-rust2 provides the parser events; the resolution is ours because its
 //! YAML 1.2 rules differ from yaml.v3's.
@@ -80,12 +81,8 @@ impl MarkedEventReceiver for Builder {
             }
             Event::SequenceEnd | Event::MappingEnd => match self.stack.pop() {
                 Some(Open::Seq(items, anchor)) => self.push(Value::Array(items), anchor),
-                Some(Open::Map(mut pairs, _, anchor)) => {
-                    // Later duplicates win; keys sorted as Go map consumers see them.
-                    pairs.reverse();
-                    pairs.sort_by(|a, b| a.0.cmp(&b.0));
-                    pairs.dedup_by(|a, b| a.0 == b.0);
-                    self.push(Value::Object(pairs.into_iter().collect::<Object>()), anchor);
+                Some(Open::Map(pairs, _, anchor)) => {
+                    self.push(Value::Object(mapping(pairs)), anchor);
                 }
                 None => {}
             },
@@ -105,6 +102,29 @@ impl MarkedEventReceiver for Builder {
             _ => {}
         }
     }
+}
+
+/// A finished mapping: later duplicate keys win, `<<` merge keys add the
+/// entries of the mappings they name (earlier ones first) where the mapping has
+/// no key of its own, and keys come out sorted as Go map consumers see them.
+fn mapping(pairs: Vec<(String, Value)>) -> Object {
+    let (merges, own): (Vec<_>, Vec<_>) = pairs.into_iter().partition(|(k, _)| k == "<<");
+    let mut out = std::collections::BTreeMap::new();
+    out.extend(own);
+    for (_, merge) in merges {
+        let sources = match merge {
+            Value::Array(items) => items,
+            other => vec![other],
+        };
+        for source in sources {
+            if let Value::Object(o) = source {
+                for (k, v) in o {
+                    out.entry(k).or_insert(v);
+                }
+            }
+        }
+    }
+    out.into_iter().collect()
 }
 
 /// A mapping key as text (yaml.v3 would make a non-string-keyed map, which
@@ -231,6 +251,19 @@ mod tests {
         assert!(matches!(o.get("foo"), Some(Value::String(s)) if s == "baz"));
         assert!(o.get("n").is_some_and(Value::is_null));
         assert!(matches!(o.get("c"), Some(Value::Array(a)) if a.len() == 1));
+        let Value::Object(o) =
+            one("base: &b {x: 1, y: 2}\nother: &o {y: 3, z: 4}\nm:\n  <<: [*b, *o]\n  x: 9")
+        else {
+            panic!()
+        };
+        let Some(Value::Object(m)) = o.get("m") else {
+            panic!()
+        };
+        let shown: Vec<String> = m.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
+        assert_eq!(
+            shown,
+            ["x=Number(Int(9))", "y=Number(Int(2))", "z=Number(Int(4))"]
+        );
         assert!(one("").is_null());
         assert!(matches!(one("a\n---\nb"), Value::String(s) if s == "a"));
         assert!(parse(&"[".repeat(5000)).is_err());
