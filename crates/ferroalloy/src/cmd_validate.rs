@@ -2,10 +2,10 @@
 //! diagnostics as `alloy validate` does.
 
 use crate::files;
-use runtime::stability::Stability;
 use runtime::validate::{self, Options, Parsed, Structural};
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use syntax::stability::Stability;
 
 #[derive(clap::Args)]
 pub struct Args {

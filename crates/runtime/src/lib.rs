@@ -5,5 +5,4 @@
 //! component registry plugs in.
 
 pub mod graph;
-pub mod stability;
 pub mod validate;

@@ -9,12 +9,12 @@
 //! implementation; [`Structural`] knows none and accepts every component.
 
 use crate::graph::{self, Graph, Traversal};
-use crate::stability::Stability;
 use std::collections::{HashMap, HashSet};
 use syntax::ast::{self, BlockStmt, Expr, Stmt};
 use syntax::diag::{Diagnostic, Diagnostics, SpanError};
 use syntax::pos::{Pos, SourceFile, Span};
 use syntax::scanner::go_quote;
+use syntax::stability::Stability;
 use syntax::stdlib;
 use syntax::token::Token;
 
@@ -273,7 +273,7 @@ impl<'s> Validator<'s> {
     /// A diagnostic over the first `len` bytes of the block's name.
     fn at_name(&self, block: Block<'_>, len: usize, message: String) -> Diagnostic {
         let start = block.stmt.name_pos;
-        self.error(block, start, start.add(len as isize - 1), message)
+        self.error(block, start, start.shift(len as isize - 1), message)
     }
 
     fn at_block(&self, block: Block<'_>, message: String) -> Diagnostic {

@@ -2,12 +2,12 @@
 //! scopes of modules and foreach templates, custom components, services, and
 //! where a component registry plugs in.
 
-use runtime::stability::Stability;
 use runtime::validate::{Checked, Options, Parsed, Schemas, Structural, validate};
 use std::cell::RefCell;
 use syntax::ast::{BlockStmt, Stmt};
 use syntax::diag::{Diagnostics, Severity, SpanError};
 use syntax::pos::{SourceFile, Span};
+use syntax::stability::Stability;
 
 fn parse(files: &[(&str, &str)]) -> Vec<Parsed> {
     files

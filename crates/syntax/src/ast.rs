@@ -180,7 +180,7 @@ pub struct ParenExpr {
 
 impl Ident {
     pub fn end(&self) -> Pos {
-        self.pos.add(self.name.len() as isize - 1)
+        self.pos.shift(self.name.len() as isize - 1)
     }
 }
 
@@ -205,7 +205,7 @@ impl Expr {
     pub fn end(&self) -> Pos {
         match self {
             Expr::Identifier(i) => i.end(),
-            Expr::Literal(l) => l.pos.add(l.value.len() as isize - 1),
+            Expr::Literal(l) => l.pos.shift(l.value.len() as isize - 1),
             Expr::Array(a) => a.rbrack,
             Expr::Object(o) => o.rcurly,
             Expr::Access(a) => a.name.end(),
@@ -244,6 +244,6 @@ impl Stmt {
 
 impl Comment {
     pub fn end(&self) -> Pos {
-        self.start.add(self.text.len() as isize - 1)
+        self.start.shift(self.text.len() as isize - 1)
     }
 }

@@ -16,6 +16,7 @@ pub mod parser;
 pub mod pos;
 pub mod printer;
 pub mod scanner;
+pub mod stability;
 pub mod stdlib;
 pub mod token;
 pub mod value;

@@ -26,7 +26,7 @@ impl Pos {
     }
 
     /// The position `n` bytes further on (or before, for negative `n`).
-    pub fn add(self, n: isize) -> Pos {
+    pub fn shift(self, n: isize) -> Pos {
         if !self.is_valid() {
             return self;
         }

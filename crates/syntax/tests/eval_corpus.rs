@@ -3,7 +3,8 @@
 //! evaluate, and the only failures allowed are references to components (not
 //! in scope here).
 
-use syntax::eval::{self, Scope, Stability};
+use syntax::eval::{self, Scope};
+use syntax::stability::Stability;
 use syntax::{SourceFile, parser};
 
 #[test]

@@ -6,7 +6,8 @@
 //! commas. Examples that need things outside this test (component exports,
 //! the host name, `$HOME`) are skipped.
 
-use syntax::eval::{Scope, Stability, eval_expr};
+use syntax::eval::{Scope, eval_expr};
+use syntax::stability::Stability;
 use syntax::value::{Number, Value};
 use syntax::{SourceFile, parser};
 

@@ -5,7 +5,8 @@
 mod eval_support;
 
 use eval_support::{eval, eval_in};
-use syntax::eval::{Scope, Stability};
+use syntax::eval::Scope;
+use syntax::stability::Stability;
 use syntax::stdlib;
 use syntax::value::{OptionalSecret, Value};
 

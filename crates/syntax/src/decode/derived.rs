@@ -76,7 +76,7 @@ pub fn schema<T: Fields>() -> Schema {
 fn name_span(block: &EvaluatedBlock) -> Span {
     Span::new(
         block.span.start,
-        block.span.start.add(block.name.len() as isize - 1),
+        block.span.start.shift(block.name.len() as isize - 1),
     )
 }
 

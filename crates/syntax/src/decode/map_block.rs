@@ -34,7 +34,7 @@ fn decode_map_body<V: Codec>(body: &EvaluatedBody) -> Result<Vec<(String, V)>, V
 
 fn decode_map_block<V: Codec>(block: &EvaluatedBlock) -> Result<Vec<(String, V)>, Vec<SpanError>> {
     if !block.label.is_empty() {
-        let end = block.span.start.add(block.name.len() as isize - 1);
+        let end = block.span.start.shift(block.name.len() as isize - 1);
         return Err(vec![SpanError::new(
             Span::new(block.span.start, end),
             format!("block {:?} requires empty label", block.name),

@@ -117,7 +117,7 @@ fn check_block(
 
 fn check_nested(body: &Schema, b: &BlockStmt, inner: &[&Stmt], errors: &mut Vec<SpanError>) {
     if body.any_attributes.is_some() && !b.label.is_empty() {
-        let end = b.name_pos.add(b.full_name().len() as isize - 1);
+        let end = b.name_pos.shift(b.full_name().len() as isize - 1);
         errors.push(SpanError::new(
             Span::new(b.name_pos, end),
             format!("block {:?} requires empty label", b.full_name()),

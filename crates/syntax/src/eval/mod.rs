@@ -14,13 +14,14 @@
 mod scope;
 mod text;
 
-pub use scope::{Scope, Stability};
+pub use scope::Scope;
 pub use text::expr_text;
 
 use crate::ast::{self, Expr};
 use crate::diag::SpanError;
 use crate::evaluated::{Entry, EvaluatedAttribute, EvaluatedBlock, EvaluatedBody};
 use crate::pos::Span;
+use crate::stability::Stability;
 use crate::stdlib;
 use crate::token::Token;
 use crate::value::number::{parse_float_literal, parse_int_literal};
@@ -112,7 +113,7 @@ fn prefixed(expr: &Expr, value: &Value, path: &str, message: &str) -> String {
 }
 
 fn literal(l: &ast::LiteralExpr) -> Result<Value, SpanError> {
-    let span = Span::new(l.pos, l.pos.add(l.value.len() as isize - 1));
+    let span = Span::new(l.pos, l.pos.shift(l.value.len() as isize - 1));
     let fail = |message: String| SpanError::new(span, message);
     // The lexer only produces well-formed numbers, so the one way to fail is
     // Go's range error.

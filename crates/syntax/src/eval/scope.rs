@@ -1,64 +1,11 @@
 //! Evaluation scopes: named values with a parent chain, the standard library as
 //! the last fallback, and the minimum stability level the evaluation allows.
 
+use crate::stability::Stability;
 use crate::stdlib;
 use crate::value::{Object, Value};
 use std::collections::HashMap;
-use std::fmt;
 use std::sync::Arc;
-
-/// Alloy's feature stability levels, lowest first.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
-pub enum Stability {
-    Experimental,
-    PublicPreview,
-    #[default]
-    GenerallyAvailable,
-}
-
-impl Stability {
-    /// The flag value: `experimental`, `public-preview`, `generally-available`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Stability::Experimental => "experimental",
-            Stability::PublicPreview => "public-preview",
-            Stability::GenerallyAvailable => "generally-available",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Stability> {
-        [
-            Stability::Experimental,
-            Stability::PublicPreview,
-            Stability::GenerallyAvailable,
-        ]
-        .into_iter()
-        .find(|l| l.as_str() == s)
-    }
-
-    /// Alloy's check: `Ok` when a feature at `self` may be used with `min`, else
-    /// its message, e.g. `array.combine_maps is at stability level
-    /// "experimental", which is below the minimum allowed stability level
-    /// "generally-available". Use --stability.level command-line flag to enable
-    /// "experimental" features`.
-    pub fn check_allowed(self, min: Stability, feature: &str) -> Result<(), String> {
-        if self >= min {
-            return Ok(());
-        }
-        Err(format!(
-            "{feature} is at stability level {:?}, which is below the minimum allowed stability level {:?}. Use --stability.level command-line flag to enable {:?} features",
-            self.as_str(),
-            min.as_str(),
-            self.as_str()
-        ))
-    }
-}
-
-impl fmt::Display for Stability {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// Named values visible to an expression. Lookups try this scope, then its
 /// parents, then the standard library. `module_path`, component exports,
@@ -187,25 +134,5 @@ mod tests {
             panic!("file is an object again")
         };
         assert_eq!(f.keys().collect::<Vec<_>>(), ["y"]);
-    }
-
-    #[test]
-    fn stability_messages() {
-        assert_eq!(
-            Stability::Experimental
-                .check_allowed(Stability::GenerallyAvailable, "array.combine_maps")
-                .unwrap_err(),
-            "array.combine_maps is at stability level \"experimental\", which is below the minimum allowed stability level \"generally-available\". Use --stability.level command-line flag to enable \"experimental\" features"
-        );
-        assert!(
-            Stability::Experimental
-                .check_allowed(Stability::Experimental, "x")
-                .is_ok()
-        );
-        assert_eq!(
-            Stability::parse("public-preview"),
-            Some(Stability::PublicPreview)
-        );
-        assert_eq!(Stability::parse("beta"), None);
     }
 }

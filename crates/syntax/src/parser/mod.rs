@@ -276,11 +276,11 @@ impl<'a> Parser<'a> {
                 if name.fragments.len() != 1 {
                     let len = name.fragments.join(".").len();
                     self.span_error(
-                        Span::new(name.start, name.start.add(len as isize - 1)),
+                        Span::new(name.start, name.start.shift(len as isize - 1)),
                         r#"attribute names may only consist of a single identifier with no ".""#,
                     );
                 } else if name.label_pos.is_valid() {
-                    let end = name.label_pos.add(name.label.len() as isize + 1);
+                    let end = name.label_pos.shift(name.label.len() as isize + 1);
                     self.span_error(
                         Span::new(name.label_pos, end),
                         "attribute names may not have labels",

@@ -55,6 +55,6 @@ pub fn eval_in(src: &str, scope: &Scope) -> String {
 pub fn eval(src: &str) -> String {
     eval_in(
         src,
-        &Scope::new().with_min_stability(eval::Stability::Experimental),
+        &Scope::new().with_min_stability(syntax::stability::Stability::Experimental),
     )
 }

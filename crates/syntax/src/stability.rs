@@ -1,10 +1,10 @@
-//! Stability levels, which gate components, blocks and stdlib functions
-//! (`--stability.level`).
+//! Stability levels, which gate components, blocks and standard-library
+//! functions (`--stability.level`).
 
 use std::fmt;
 use std::str::FromStr;
 
-/// How mature a feature is; ordered from least to most stable.
+/// Alloy's feature stability levels, lowest first.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
 pub enum Stability {
     Experimental,
@@ -14,7 +14,7 @@ pub enum Stability {
 }
 
 impl Stability {
-    /// The name used on the command line.
+    /// The flag value: `experimental`, `public-preview`, `generally-available`.
     pub fn as_str(self) -> &'static str {
         match self {
             Stability::Experimental => "experimental",
@@ -23,15 +23,20 @@ impl Stability {
         }
     }
 
-    /// `Err` with Alloy's message when a `self`-level feature named `feature` is not
-    /// allowed under the minimum level `min`.
+    /// Alloy's check: `Ok` when a feature at `self` may be used with `min`, else
+    /// its message, e.g. `array.combine_maps is at stability level
+    /// "experimental", which is below the minimum allowed stability level
+    /// "generally-available". Use --stability.level command-line flag to enable
+    /// "experimental" features`.
     pub fn check_allowed(self, min: Stability, feature: &str) -> Result<(), String> {
         if self >= min {
             return Ok(());
         }
         Err(format!(
-            "{feature} is at stability level \"{self}\", which is below the minimum allowed \
-             stability level \"{min}\". Use --stability.level command-line flag to enable \"{self}\" features"
+            "{feature} is at stability level {:?}, which is below the minimum allowed stability level {:?}. Use --stability.level command-line flag to enable {:?} features",
+            self.as_str(),
+            min.as_str(),
+            self.as_str()
         ))
     }
 }
@@ -56,7 +61,7 @@ impl FromStr for Stability {
         .ok_or_else(|| {
             format!(
                 "invalid stability level {}",
-                syntax::scanner::go_quote(s.as_bytes())
+                crate::scanner::go_quote(s.as_bytes())
             )
         })
     }
