@@ -186,36 +186,30 @@ pub fn mul(a: Number, b: Number) -> Number {
 
 /// Integer division for ints (`1 / 2 == 0`); a zero divisor of any kind errors.
 pub fn div(a: Number, b: Number) -> Result<Number, &'static str> {
-    if b.is_zero() {
-        return Err(DIVIDE_BY_ZERO);
-    }
-    // After the zero check a promoted divisor can still be zero (a float 0.5 taken
-    // as int); Go would panic there, we give the same error instead.
-    let promoted_zero = match promote(a, b) {
-        0 => b.as_u64() == 0,
-        1 => b.as_i64() == 0,
-        _ => false,
-    };
-    if promoted_zero {
-        return Err(DIVIDE_BY_ZERO);
-    }
+    check_divisor(a, b)?;
     Ok(arith(a, b, |x, y| x / y, i64::wrapping_div, |x, y| x / y))
 }
 
 /// Truncated remainder for ints, `math.Mod` for floats.
 pub fn rem(a: Number, b: Number) -> Result<Number, &'static str> {
-    if b.is_zero() {
-        return Err(DIVIDE_BY_ZERO);
-    }
+    check_divisor(a, b)?;
+    Ok(arith(a, b, |x, y| x % y, i64::wrapping_rem, |x, y| x % y))
+}
+
+/// `divide by zero error` for a zero divisor of any kind. After the plain check a
+/// divisor can still become zero once promoted (a float 0.5 taken as int); Go
+/// would panic there, we give the same error instead.
+fn check_divisor(a: Number, b: Number) -> Result<(), &'static str> {
     let promoted_zero = match promote(a, b) {
         0 => b.as_u64() == 0,
         1 => b.as_i64() == 0,
         _ => false,
     };
-    if promoted_zero {
-        return Err(DIVIDE_BY_ZERO);
+    if b.is_zero() || promoted_zero {
+        Err(DIVIDE_BY_ZERO)
+    } else {
+        Ok(())
     }
-    Ok(arith(a, b, |x, y| x % y, i64::wrapping_rem, |x, y| x % y))
 }
 
 /// `^`: repeated (wrapping) multiplication for ints, where a negative exponent
