@@ -56,51 +56,28 @@ pub fn load(path: &Path) -> Result<Vec<SourceFile>, String> {
     names
         .into_iter()
         .map(|name| {
-            let joined = go_join(&path.to_string_lossy(), &name);
+            let joined =
+                syntax::stdlib::join_paths([path.to_string_lossy().as_ref(), name.as_str()]);
             let bytes = read(Path::new(&joined))?;
             Ok(SourceFile::new(joined, bytes))
         })
         .collect()
 }
 
-/// Go's `filepath.Join(dir, name)`: the joined path, cleaned lexically.
-fn go_join(dir: &str, name: &str) -> String {
-    clean(&format!("{dir}/{name}"))
-}
-
-/// Go's `filepath.Clean` for slash-separated paths: no repeated slashes, no `.`
-/// elements, `..` cancels the element before it where it can.
-fn clean(path: &str) -> String {
-    let rooted = path.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." if parts.last().is_some_and(|&p| p != "..") => {
-                parts.pop();
-            }
-            ".." if rooted => {}
-            _ => parts.push(part),
-        }
-    }
-    let joined = parts.join("/");
-    match (rooted, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
-        (false, true) => ".".to_string(),
-        (false, false) => joined,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn join(dir: &str, name: &str) -> String {
+        syntax::stdlib::join_paths([dir, name])
+    }
+
     #[test]
     fn joins_like_go() {
-        assert_eq!(go_join("./conf/", "a.alloy"), "conf/a.alloy");
-        assert_eq!(go_join("/etc//alloy/../x", "a.alloy"), "/etc/x/a.alloy");
-        assert_eq!(go_join("../..", "a.alloy"), "../../a.alloy");
-        assert_eq!(go_join(".", "a.alloy"), "a.alloy");
+        assert_eq!(join("./conf/", "a.alloy"), "conf/a.alloy");
+        assert_eq!(join("/etc//alloy/../x", "a.alloy"), "/etc/x/a.alloy");
+        assert_eq!(join("../..", "a.alloy"), "../../a.alloy");
+        assert_eq!(join(".", "a.alloy"), "a.alloy");
     }
 
     #[test]

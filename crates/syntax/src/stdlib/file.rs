@@ -10,19 +10,21 @@ pub fn namespace() -> Value {
     )])
 }
 
-/// `file.path_join(...)`: Go's `filepath.Join`: empty elements are skipped, the
-/// rest joined with `/` and cleaned; nothing to join gives `""`.
+/// `file.path_join(...)`.
 fn path_join(a: &[Value]) -> Result<Value, CallError> {
     let parts = args::strings_from(a, 0)?;
-    let parts: Vec<&str> = parts
-        .iter()
-        .map(String::as_str)
-        .filter(|p| !p.is_empty())
-        .collect();
+    Ok(Value::String(join_paths(parts.iter().map(String::as_str))))
+}
+
+/// Go's `filepath.Join` (Unix): empty elements are skipped, the rest joined with
+/// `/` and cleaned; nothing to join gives `""`. The runtime names configuration
+/// files the same way, so diagnostics show the paths Alloy shows.
+pub fn join_paths<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
+    let parts: Vec<&str> = parts.into_iter().filter(|p| !p.is_empty()).collect();
     if parts.is_empty() {
-        return Ok(Value::string(""));
+        return String::new();
     }
-    Ok(Value::String(clean(&parts.join("/"))))
+    clean(&parts.join("/"))
 }
 
 /// Go's `path.Clean`: one slash between names, no `.`, `..` resolved lexically.

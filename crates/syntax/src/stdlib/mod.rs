@@ -19,6 +19,8 @@ mod string;
 mod sys;
 mod yaml;
 
+pub use file::join_paths;
+
 use crate::value::{CallError, Function, Object, Value};
 use std::collections::HashMap;
 use std::sync::LazyLock;
