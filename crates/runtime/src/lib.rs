@@ -8,3 +8,5 @@ pub mod health;
 pub mod host;
 pub mod registry;
 pub mod validate;
+pub mod controller;
+pub mod services;
