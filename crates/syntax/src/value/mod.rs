@@ -231,6 +231,13 @@ pub trait CapsuleValue: Any + Send + Sync + fmt::Debug {
         None
     }
 
+    /// `true` for telemetry inputs (a `LogsReceiver`, a metrics appendable, an
+    /// `otelcol.Consumer` …): data flows *into* the component exporting them, which
+    /// orients the UI's data-flow edges (SPEC §1.11).
+    fn is_data_receiver(&self) -> bool {
+        false
+    }
+
     fn as_any(&self) -> &dyn Any;
 }
 
