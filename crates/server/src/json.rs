@@ -1,0 +1,155 @@
+//! A small JSON writer that prints what Go's `encoding/json` prints, so the API
+//! answers byte for byte as Alloy's: numbers in Go's float format (`1`, not
+//! `1.0`), HTML-safe string escapes, RFC 3339 times.
+
+use std::fmt::Write;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Appends `s` as a JSON string, escaped as Go's `json.Marshal` escapes it
+/// (including `<`, `>`, `&`, U+2028 and U+2029).
+pub fn string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Appends a float as Go's encoder writes it: positional notation between 1e-6
+/// and 1e21, exponent notation (`1e+21`, `1e-7`) outside. Go refuses NaN and
+/// infinities; they are written as `null` so one odd value does not fail the
+/// whole answer.
+pub fn float(out: &mut String, f: f64) {
+    if !f.is_finite() {
+        out.push_str("null");
+        return;
+    }
+    let abs = f.abs();
+    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
+        let text = format!("{f:e}");
+        // Rust writes `1e21` and `1e-7`; Go writes `1e+21` and `1e-7`.
+        match text.split_once('e') {
+            Some((mantissa, exp)) if !exp.starts_with('-') => {
+                let _ = write!(out, "{mantissa}e+{exp}");
+            }
+            _ => out.push_str(&text),
+        }
+    } else {
+        // Display prints the shortest digits that round-trip, never an exponent.
+        let _ = write!(out, "{f}");
+    }
+}
+
+/// Appends a time as Go's `time.Time` marshals in UTC (RFC 3339 with
+/// nanoseconds, trailing zeros trimmed). The Unix epoch stands for Go's zero
+/// time, which is what Alloy shows for a health that was never reported.
+pub fn time(out: &mut String, t: SystemTime) {
+    let Ok(since) = t.duration_since(UNIX_EPOCH) else {
+        out.push_str("\"0001-01-01T00:00:00Z\"");
+        return;
+    };
+    if since.is_zero() {
+        out.push_str("\"0001-01-01T00:00:00Z\"");
+        return;
+    }
+    let secs = since.as_secs();
+    let (year, month, day) = civil_from_days((secs / 86_400) as i64);
+    let rem = secs % 86_400;
+    let _ = write!(
+        out,
+        "\"{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    );
+    let nanos = since.subsec_nanos();
+    if nanos != 0 {
+        let digits = format!("{nanos:09}");
+        out.push('.');
+        out.push_str(digits.trim_end_matches('0'));
+    }
+    out.push_str("Z\"");
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard
+/// Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// Appends a JSON array of strings.
+pub fn strings(out: &mut String, items: &[String]) {
+    out.push('[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        string(out, item);
+    }
+    out.push(']');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn render(f: impl FnOnce(&mut String)) -> String {
+        let mut out = String::new();
+        f(&mut out);
+        out
+    }
+
+    #[test]
+    fn floats_print_as_go() {
+        assert_eq!(render(|o| float(o, 1.0)), "1");
+        assert_eq!(render(|o| float(o, 1.5)), "1.5");
+        assert_eq!(render(|o| float(o, -0.25)), "-0.25");
+        assert_eq!(render(|o| float(o, 1e21)), "1e+21");
+        assert_eq!(render(|o| float(o, 1.5e-7)), "1.5e-7");
+        assert_eq!(render(|o| float(o, 123456789.0)), "123456789");
+        assert_eq!(render(|o| float(o, 0.0)), "0");
+        assert_eq!(render(|o| float(o, f64::NAN)), "null");
+    }
+
+    #[test]
+    fn strings_escape_as_go() {
+        assert_eq!(
+            render(|o| string(o, "a\"b\\c\n<&>\u{1}\u{2028}é")),
+            r#""a\"b\\c\n\u003c\u0026\u003e\u0001\u2028é""#
+        );
+    }
+
+    #[test]
+    fn times_are_rfc3339_utc() {
+        let t = UNIX_EPOCH + Duration::new(1_700_000_000, 120_000_000);
+        assert_eq!(render(|o| time(o, t)), "\"2023-11-14T22:13:20.12Z\"");
+        assert_eq!(render(|o| time(o, UNIX_EPOCH)), "\"0001-01-01T00:00:00Z\"");
+        let leap = UNIX_EPOCH + Duration::from_secs(951_782_400); // 2000-02-29
+        assert_eq!(render(|o| time(o, leap)), "\"2000-02-29T00:00:00Z\"");
+    }
+}
