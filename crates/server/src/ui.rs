@@ -14,10 +14,6 @@ use std::borrow::Cow;
 #[allow_missing = true]
 struct Assets;
 
-/// The text in `index.html` replaced by the UI prefix (always ending in `/`),
-/// e.g. `<base href="{{.PathPrefix}}">`, so the page works under any prefix.
-const PREFIX_PLACEHOLDER: &str = "{{.PathPrefix}}";
-
 /// Serves `req` if it is a GET or HEAD under `prefix` (which ends in `/`).
 pub fn serve<B>(prefix: &str, req: &Request<B>) -> Response {
     if req.method() != Method::GET && req.method() != Method::HEAD {
@@ -46,7 +42,13 @@ fn index(prefix: &str) -> Response {
     let Some(file) = Assets::get("index.html") else {
         return not_found();
     };
-    let html = String::from_utf8_lossy(&file.data).replace(PREFIX_PLACEHOLDER, prefix);
+    // The page resolves its assets and API calls against <base>; the prefix is
+    // known here, whatever client route the address shows.
+    let html = String::from_utf8_lossy(&file.data).replacen(
+        "<head>",
+        &format!("<head>\n<base href=\"{prefix}\">"),
+        1,
+    );
     asset(
         "text/html; charset=utf-8".to_string(),
         Cow::Owned(html.into_bytes()),
