@@ -1,0 +1,22 @@
+//! The component types ferroalloy knows, one module per Alloy namespace and one
+//! file per component; [`registry`] lists them for the runtime and `validate`.
+
+pub mod local;
+
+mod go_io;
+#[cfg(test)]
+mod testing;
+
+use runtime::component::Registration;
+use runtime::registry::Registry;
+use syntax::stability::Stability;
+
+/// Every component type, with its stability.
+pub fn registry() -> Registry {
+    let mut registry = Registry::new();
+    registry.register(Registration::of::<local::file::LocalFile>(
+        "local.file",
+        Stability::GenerallyAvailable,
+    ));
+    registry
+}

@@ -1,0 +1,3 @@
+//! The `local.*` components: files on the machine Alloy runs on.
+
+pub mod file;
