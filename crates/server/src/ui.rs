@@ -10,8 +10,8 @@ use rust_embed::RustEmbed;
 use std::borrow::Cow;
 
 #[derive(RustEmbed)]
-#[folder = "$CARGO_MANIFEST_DIR/../../ui/"]
-#[allow_missing = true]
+// Relative to this crate's manifest.
+#[folder = "../../ui/"]
 struct Assets;
 
 /// Serves `req` if it is a GET or HEAD under `prefix` (which ends in `/`).
