@@ -369,8 +369,18 @@ window.addEventListener("popstate", () => render(false));
 
 // ---- Reload ----------------------------------------------------------------
 
-// `-/reload` sits beside the API under the UI prefix.
-const RELOAD_PATH = "-/reload";
+// ferroalloy serves `/-/reload` at the root of the server, outside the UI
+// prefix; a proxy that forwards only the prefix may map it beside the UI
+// instead. The prefixed path is tried first, the root when that is not it.
+async function postReload() {
+  const urls = new Set([new URL("-/reload", document.baseURI).href, new URL("/-/reload", location.origin).href]);
+  let resp;
+  for (const url of urls) {
+    resp = await fetch(url, { method: "POST", cache: "no-cache", credentials: "same-origin" });
+    if (resp.status !== 404 && resp.status !== 405) break;
+  }
+  return resp;
+}
 
 function showReloadResult(ok, title, detail) {
   const dismiss = el("button", { type: "button", class: "dismiss", "aria-label": "Dismiss" }, "×");
@@ -391,7 +401,7 @@ async function reload() {
   reloadButton.disabled = true;
   reloadButton.textContent = "Reloading…";
   try {
-    const resp = await fetch(RELOAD_PATH, { method: "POST", cache: "no-cache", credentials: "same-origin" });
+    const resp = await postReload();
     const text = (await resp.text()).trim();
     if (resp.ok) {
       showReloadResult(true, "Configuration reloaded", text);
