@@ -8,8 +8,10 @@ use crate::registry::Registry;
 use prometheus_client::registry::Registry as MetricsRegistry;
 use std::collections::HashMap;
 use std::sync::Arc;
+use syntax::ast::Stmt;
 use syntax::diag::SpanError;
 use syntax::pos::{SourceFile, Span};
+use syntax::stability::Stability;
 
 /// A node's reference into another node's exports: the node, and the field path.
 pub type Reference = (usize, Vec<String>);
@@ -44,6 +46,7 @@ pub type GraphErrors = Vec<(Arc<SourceFile>, SpanError)>;
 /// (they get their new block only when the whole graph is valid).
 pub fn build_graph(
     registry: &Registry,
+    min_stability: Stability,
     old: &ModuleGraph,
     blocks: Vec<Located>,
     metrics: impl Fn(&str) -> MetricsRegistry,
@@ -63,7 +66,7 @@ pub fn build_graph(
             errors.push(at(format!("block {id} already declared")));
             continue;
         }
-        let kind = match classify(registry, &block) {
+        let kind = match classify(registry, min_stability, &block) {
             Ok(kind) => kind,
             Err(e) => {
                 errors.push(at(e));
@@ -110,11 +113,19 @@ pub fn build_graph(
                 }
             }
         }
-        if matches!(node.kind, Kind::Custom)
-            && let Some(definition) = definition_node(&graph, &node.name)
-            && !deps.contains(&definition)
-        {
-            deps.push(definition);
+        // A custom component depends on its definition; a `declare` on the
+        // definitions its body instantiates, so their changes reach its users.
+        let used = match node.kind {
+            Kind::Custom => vec![node.name.clone()],
+            Kind::Declare => nested_block_names(&block.block.body),
+            _ => Vec::new(),
+        };
+        for name in used {
+            if let Some(definition) = definition_node(&graph, &name)
+                && !deps.contains(&definition)
+            {
+                deps.push(definition);
+            }
         }
         graph.deps.push(deps);
         graph.references.push(references);
@@ -137,7 +148,11 @@ pub fn build_graph(
     Ok(graph)
 }
 
-fn classify(registry: &Registry, located: &Located) -> Result<Kind, String> {
+fn classify(
+    registry: &Registry,
+    min_stability: Stability,
+    located: &Located,
+) -> Result<Kind, String> {
     let block = &located.block;
     let name = block.full_name();
     if block.label.is_empty()
@@ -155,7 +170,7 @@ fn classify(registry: &Registry, located: &Located) -> Result<Kind, String> {
             return Err(format!("{name} blocks are not supported yet"));
         }
         _ => match registry.get(&name) {
-            Some(registration) => Kind::Builtin(registration.clone()),
+            Some(_) => Kind::Builtin(registry.lookup(&name, min_stability)?.clone()),
             None => Kind::Custom,
         },
     })
@@ -169,6 +184,21 @@ fn definition_node(graph: &ModuleGraph, name: &str) -> Option<usize> {
             .iter()
             .find_map(|kind| graph.get(&format!("{kind}.{namespace}")))
     })
+}
+
+/// The names of every block inside `body`, at any depth.
+fn nested_block_names(body: &[Stmt]) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut stack: Vec<&[Stmt]> = vec![body];
+    while let Some(stmts) = stack.pop() {
+        for stmt in stmts {
+            if let Stmt::Block(b) = stmt {
+                names.push(b.full_name());
+                stack.push(&b.body);
+            }
+        }
+    }
+    names
 }
 
 /// Alloy's runtime wording: `self reference: x`, `cycle: a, b`.

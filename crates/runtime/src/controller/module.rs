@@ -20,6 +20,7 @@ use syntax::diag::SpanError;
 use syntax::eval::{Scope, eval_body};
 use syntax::evaluated::{Entry, EvaluatedBody};
 use syntax::pos::{SourceFile, Span};
+use syntax::stability::Stability;
 use syntax::value::{Object, OptionalSecret, Value};
 use tokio_util::sync::CancellationToken;
 
@@ -188,9 +189,13 @@ impl Module {
     /// running: the caller stops them). On error the graph is unchanged.
     pub fn apply(&self, blocks: Vec<Located>, pass: &mut Pass) -> Option<Vec<Arc<Node>>> {
         let old = self.graph();
-        let graph = match build_graph(&self.shared.registry, &old, blocks, |id| {
-            self.node_metrics(id)
-        }) {
+        let graph = match build_graph(
+            &self.shared.registry,
+            self.shared.min_stability,
+            &old,
+            blocks,
+            |id| self.node_metrics(id),
+        ) {
             Ok(graph) => graph,
             Err(errors) => {
                 for (file, error) in errors {
@@ -572,9 +577,11 @@ impl Module {
                 Parsed { source, file }
             })
             .collect();
+        // Stability is checked when a component is instantiated: an imported
+        // `declare` nobody uses may hold components below the level.
         let options = validate::Options {
             min_stability: self.shared.min_stability,
-            schemas: &self.shared.registry,
+            schemas: &AnyStability(&self.shared.registry),
         };
         let diagnostics = validate::validate(&parsed, &options);
         if diagnostics.has_errors() {
@@ -666,6 +673,24 @@ impl Module {
                 }
             }
         });
+    }
+}
+
+/// The registry's schemas without the stability gate.
+struct AnyStability<'a>(&'a crate::registry::Registry);
+
+impl validate::Schemas for AnyStability<'_> {
+    fn component(&self, name: &str, _: Stability) -> Result<(), String> {
+        self.0.component(name, Stability::Experimental)
+    }
+
+    fn typecheck(
+        &self,
+        kind: validate::Checked<'_>,
+        block: &syntax::ast::BlockStmt,
+        body: &[&Stmt],
+    ) -> Vec<SpanError> {
+        self.0.typecheck(kind, block, body)
     }
 }
 

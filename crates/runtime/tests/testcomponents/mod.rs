@@ -1,0 +1,285 @@
+//! Alloy's test components (`internal/runtime/internal/testcomponents`) used by
+//! the runtime fixtures, plus a few that prove controller guarantees: one that
+//! holds a TCP port, one that ignores shutdown.
+
+use runtime::component::{Component, Options, Registration};
+use runtime::registry::Registry;
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::time::Duration;
+use syntax::decode::{Block, GoDuration};
+use syntax::stability::Stability;
+use syntax::value::{Object, Value};
+use tokio_util::sync::CancellationToken;
+
+/// Every test component.
+pub fn registry() -> Registry {
+    let mut registry = Registry::new();
+    registry.register(Registration::of::<Count>(
+        "testcomponents.count",
+        Stability::PublicPreview,
+    ));
+    registry.register(Registration::of::<Passthrough>(
+        "testcomponents.passthrough",
+        Stability::PublicPreview,
+    ));
+    registry.register(Registration::of::<Summation>(
+        "testcomponents.summation",
+        Stability::PublicPreview,
+    ));
+    registry.register(Registration::of::<Experimental>(
+        "testcomponents.experimental",
+        Stability::Experimental,
+    ));
+    registry.register(Registration::of::<Port>(
+        "testcomponents.port",
+        Stability::GenerallyAvailable,
+    ));
+    registry.register(Registration::of::<Stubborn>(
+        "testcomponents.stubborn",
+        Stability::GenerallyAvailable,
+    ));
+    registry
+}
+
+fn object(fields: impl IntoIterator<Item = (&'static str, Value)>) -> Value {
+    Value::Object(Object::from_iter(
+        fields.into_iter().map(|(k, v)| (k.to_string(), v)),
+    ))
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Block)]
+pub struct CountArguments {
+    #[alloy(attr)]
+    frequency: GoDuration,
+    #[alloy(attr)]
+    max: i64,
+}
+
+/// Counts up to `max`, one step every `frequency`, exporting `count`.
+pub struct Count {
+    opts: Options,
+    count: AtomicI64,
+    args: parking_lot::Mutex<CountArguments>,
+}
+
+fn check_frequency(args: &CountArguments) -> Result<Duration, String> {
+    match args.frequency.to_std() {
+        Some(d) if !d.is_zero() => Ok(d),
+        _ => Err("frequency must not be 0".into()),
+    }
+}
+
+impl Component for Count {
+    type Arguments = CountArguments;
+
+    fn build(opts: Options, args: CountArguments) -> Result<Count, String> {
+        check_frequency(&args)?;
+        opts.export_value(object([("count", Value::int(0))]));
+        Ok(Count {
+            opts,
+            count: AtomicI64::new(0),
+            args: parking_lot::Mutex::new(args),
+        })
+    }
+
+    async fn run(self: Arc<Self>, shutdown: CancellationToken) -> Result<(), String> {
+        loop {
+            let (frequency, max) = {
+                let args = self.args.lock();
+                (check_frequency(&args)?, args.max)
+            };
+            tokio::select! {
+                () = shutdown.cancelled() => return Ok(()),
+                () = tokio::time::sleep(frequency) => {}
+            }
+            let current = self.count.load(Ordering::SeqCst);
+            if max == 0 || current < max {
+                self.count.store(current + 1, Ordering::SeqCst);
+                self.opts
+                    .export_value(object([("count", Value::int(current + 1))]));
+            }
+        }
+    }
+
+    fn update(&self, args: CountArguments) -> Result<(), String> {
+        check_frequency(&args)?;
+        *self.args.lock() = args;
+        Ok(())
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Block)]
+pub struct PassthroughArguments {
+    #[alloy(attr)]
+    input: String,
+    #[alloy(attr, optional)]
+    lag: GoDuration,
+}
+
+/// Exports its `input` as `output`; its debug info counts the updates.
+pub struct Passthrough {
+    opts: Options,
+    updates: AtomicUsize,
+}
+
+impl Passthrough {
+    fn pass(&self, args: &PassthroughArguments) {
+        if let Some(lag) = args.lag.to_std() {
+            std::thread::sleep(lag);
+        }
+        self.opts
+            .export_value(object([("output", Value::string(args.input.clone()))]));
+    }
+}
+
+impl Component for Passthrough {
+    type Arguments = PassthroughArguments;
+
+    fn build(opts: Options, args: PassthroughArguments) -> Result<Passthrough, String> {
+        let component = Passthrough {
+            opts,
+            updates: AtomicUsize::new(0),
+        };
+        component.pass(&args);
+        Ok(component)
+    }
+
+    async fn run(self: Arc<Self>, shutdown: CancellationToken) -> Result<(), String> {
+        shutdown.cancelled().await;
+        Ok(())
+    }
+
+    fn update(&self, args: PassthroughArguments) -> Result<(), String> {
+        self.updates.fetch_add(1, Ordering::SeqCst);
+        self.pass(&args);
+        Ok(())
+    }
+
+    fn debug_info(&self) -> Option<Value> {
+        let updates = self.updates.load(Ordering::SeqCst);
+        Some(object([("updates", Value::int(updates as i64))]))
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Block)]
+pub struct SummationArguments {
+    #[alloy(attr)]
+    input: i64,
+}
+
+/// Sums every input it is given: exports `sum` and `last_added`.
+pub struct Summation {
+    opts: Options,
+    sum: AtomicI64,
+}
+
+impl Summation {
+    fn add(&self, input: i64) {
+        let sum = self.sum.fetch_add(input, Ordering::SeqCst) + input;
+        self.opts.export_value(object([
+            ("sum", Value::int(sum)),
+            ("last_added", Value::int(input)),
+        ]));
+    }
+}
+
+impl Component for Summation {
+    type Arguments = SummationArguments;
+
+    fn build(opts: Options, args: SummationArguments) -> Result<Summation, String> {
+        let component = Summation {
+            opts,
+            sum: AtomicI64::new(0),
+        };
+        component.add(args.input);
+        Ok(component)
+    }
+
+    async fn run(self: Arc<Self>, shutdown: CancellationToken) -> Result<(), String> {
+        shutdown.cancelled().await;
+        Ok(())
+    }
+
+    fn update(&self, args: SummationArguments) -> Result<(), String> {
+        self.add(args.input);
+        Ok(())
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Block)]
+pub struct NoArguments {}
+
+/// An experimental component that does nothing.
+pub struct Experimental;
+
+impl Component for Experimental {
+    type Arguments = NoArguments;
+
+    fn build(_: Options, _: NoArguments) -> Result<Experimental, String> {
+        Ok(Experimental)
+    }
+
+    async fn run(self: Arc<Self>, shutdown: CancellationToken) -> Result<(), String> {
+        shutdown.cancelled().await;
+        Ok(())
+    }
+
+    fn update(&self, _: NoArguments) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Block)]
+pub struct PortArguments {
+    #[alloy(attr)]
+    port: u16,
+}
+
+/// Binds `127.0.0.1:<port>` when built and releases it when its run loop
+/// returns: an exclusive resource, as a server or a WAL is.
+pub struct Port {
+    listener: parking_lot::Mutex<Option<TcpListener>>,
+}
+
+impl Component for Port {
+    type Arguments = PortArguments;
+
+    fn build(_: Options, args: PortArguments) -> Result<Port, String> {
+        let listener = TcpListener::bind(("127.0.0.1", args.port)).map_err(|e| e.to_string())?;
+        Ok(Port {
+            listener: parking_lot::Mutex::new(Some(listener)),
+        })
+    }
+
+    async fn run(self: Arc<Self>, shutdown: CancellationToken) -> Result<(), String> {
+        shutdown.cancelled().await;
+        self.listener.lock().take();
+        Ok(())
+    }
+
+    fn update(&self, _: PortArguments) -> Result<(), String> {
+        Err("the port cannot change".into())
+    }
+}
+
+/// Ignores shutdown: its run loop never returns.
+pub struct Stubborn;
+
+impl Component for Stubborn {
+    type Arguments = NoArguments;
+
+    fn build(_: Options, _: NoArguments) -> Result<Stubborn, String> {
+        Ok(Stubborn)
+    }
+
+    async fn run(self: Arc<Self>, _: CancellationToken) -> Result<(), String> {
+        std::future::pending::<()>().await;
+        Ok(())
+    }
+
+    fn update(&self, _: NoArguments) -> Result<(), String> {
+        Ok(())
+    }
+}
