@@ -163,7 +163,7 @@ async fn serve(args: &Args, deadline: Duration) -> Result<(), String> {
         config_path: args.path.clone(),
         storage_path: args.storage_path.clone(),
         min_stability: args.stability_level,
-        registry: runtime::registry::Registry::new(),
+        registry: components::registry(),
     });
 
     let listener = tokio::net::TcpListener::bind(&args.listen_addr)

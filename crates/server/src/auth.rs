@@ -42,11 +42,10 @@ impl BasicAuth {
         }
     }
 
-    /// `Err` with the 401 answer when `path` needs credentials that `headers`
-    /// do not carry.
-    pub fn check(&self, path: &str, headers: &HeaderMap) -> Result<(), Response> {
+    /// The 401 answer when `path` needs credentials that `headers` do not carry.
+    pub fn deny(&self, path: &str, headers: &HeaderMap) -> Option<Response> {
         if !self.applies_to(path) {
-            return Ok(());
+            return None;
         }
         let granted = headers
             .get(header::AUTHORIZATION)
@@ -57,14 +56,14 @@ impl BasicAuth {
                     & same_digest(&hash(&pass), &self.password)
             });
         if granted {
-            return Ok(());
+            return None;
         }
         let mut response = go_error(StatusCode::UNAUTHORIZED, "unauthorized");
         response.headers_mut().insert(
             header::WWW_AUTHENTICATE,
             HeaderValue::from_static("Basic realm=\"Restricted\""),
         );
-        Err(response)
+        Some(response)
     }
 }
 
@@ -90,7 +89,7 @@ fn credentials(value: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
 
 /// Standard base64 with padding, as browsers and curl send credentials.
 fn base64_decode(text: &[u8]) -> Option<Vec<u8>> {
-    if text.len() % 4 != 0 {
+    if !text.len().is_multiple_of(4) {
         return None;
     }
     let sextet = |c: u8| -> Option<u32> {
@@ -156,14 +155,12 @@ mod tests {
     #[test]
     fn checks_credentials() {
         let a = auth(None);
-        assert!(a.check("/", &headers("Basic YWRtaW46czNjcmV0")).is_ok());
-        assert!(a.check("/", &headers("basic YWRtaW46czNjcmV0")).is_ok());
-        let denied = a
-            .check("/", &headers("Basic YWRtaW46d3Jvbmc="))
-            .unwrap_err();
+        assert!(a.deny("/", &headers("Basic YWRtaW46czNjcmV0")).is_none());
+        assert!(a.deny("/", &headers("basic YWRtaW46czNjcmV0")).is_none());
+        let denied = a.deny("/", &headers("Basic YWRtaW46d3Jvbmc=")).unwrap();
         assert_eq!(denied.status(), StatusCode::UNAUTHORIZED);
         assert!(denied.headers().contains_key(header::WWW_AUTHENTICATE));
-        assert!(a.check("/metrics", &HeaderMap::new()).is_err());
+        assert!(a.deny("/metrics", &HeaderMap::new()).is_some());
     }
 
     #[test]
@@ -172,13 +169,13 @@ mod tests {
             paths: vec!["/metrics".into()],
             authenticate_matching_paths: true,
         }));
-        assert!(only_metrics.check("/metrics", &HeaderMap::new()).is_err());
-        assert!(only_metrics.check("/-/ready", &HeaderMap::new()).is_ok());
+        assert!(only_metrics.deny("/metrics", &HeaderMap::new()).is_some());
+        assert!(only_metrics.deny("/-/ready", &HeaderMap::new()).is_none());
         let all_but_ready = auth(Some(AuthFilter {
             paths: vec!["/-/ready".into()],
             authenticate_matching_paths: false,
         }));
-        assert!(all_but_ready.check("/-/ready", &HeaderMap::new()).is_ok());
-        assert!(all_but_ready.check("/metrics", &HeaderMap::new()).is_err());
+        assert!(all_but_ready.deny("/-/ready", &HeaderMap::new()).is_none());
+        assert!(all_but_ready.deny("/metrics", &HeaderMap::new()).is_some());
     }
 }

@@ -80,7 +80,7 @@ pub async fn serve(
             let current = auth_settings.borrow().clone();
             async move {
                 if let Some(auth) = &current.auth
-                    && let Err(denied) = auth.check(req.uri().path(), req.headers())
+                    && let Some(denied) = auth.deny(req.uri().path(), req.headers())
                 {
                     return denied;
                 }
