@@ -74,3 +74,41 @@ fn a_directory_of_files_is_one_config() {
     let alloy = Alloy::start_ready(dir.path(), ".", &[]);
     assert_eq!(alloy.get("/api/v0/web/components/local.file.b").status, 200);
 }
+
+#[test]
+fn logging_block_sets_the_format_and_level() {
+    let dir = dir_with(&[("main.alloy", "logging {\n  format = \"json\"\n}\n")]);
+    let alloy = Alloy::start_ready(dir.path(), "main.alloy", &[]);
+    assert_eq!(alloy.post("/-/reload").status, 200);
+    alloy.wait_for_log(|log| {
+        log.lines()
+            .any(|l| l.starts_with("{\"ts\":") && l.contains("\"msg\":\"config reloaded\""))
+            .then_some(())
+    });
+
+    // At level warn, the next reload's info lines are not written.
+    std::fs::write(
+        dir.path().join("main.alloy"),
+        "logging {\n  level = \"warn\"\n}\n",
+    )
+    .unwrap();
+    assert_eq!(alloy.post("/-/reload").status, 200);
+    // Both reloads so far announced themselves; the third must not.
+    let requested = "reload requested via /-/reload endpoint";
+    let quiet_from = alloy.wait_for_log(|log| {
+        (log.matches(requested).count() == 2).then(|| log.rfind(requested).unwrap_or(0) + 1)
+    });
+    std::fs::write(
+        dir.path().join("main.alloy"),
+        "logging {\n  level = \"warn\"\n  bogus = 1\n}\n",
+    )
+    .unwrap();
+    assert_eq!(alloy.post("/-/reload").status, 400);
+    let later = alloy.wait_for_log(|log| {
+        log[quiet_from..]
+            .contains("failed to reload config")
+            .then(|| log[quiet_from..].to_string())
+    });
+    assert!(!later.contains("reload requested"), "{later}");
+    assert!(later.contains("level=error"), "{later}");
+}
