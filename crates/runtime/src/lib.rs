@@ -3,10 +3,10 @@
 //! checks of `alloy validate` ([`validate`]).
 
 pub mod component;
+pub mod controller;
 pub mod graph;
 pub mod health;
 pub mod host;
 pub mod registry;
-pub mod validate;
-pub mod controller;
 pub mod services;
+pub mod validate;

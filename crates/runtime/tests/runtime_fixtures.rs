@@ -53,7 +53,10 @@ impl Archive {
 
 /// Why a fixture set is not run.
 const SKIPPED_SETS: [(&str, &str); 5] = [
-    ("import_http", "import.http is not implemented (needs an HTTP server fixture)"),
+    (
+        "import_http",
+        "import.http is not implemented (needs an HTTP server fixture)",
+    ),
     ("import_git", "import.git is not implemented"),
     ("foreach", "foreach is not implemented yet"),
     ("foreach_metrics", "foreach is not implemented yet"),
@@ -62,8 +65,14 @@ const SKIPPED_SETS: [(&str, &str); 5] = [
 
 /// Single fixtures not run, with the reason.
 const SKIPPED_FILES: [(&str, &str); 2] = [
-    ("import_error_5.txtar", "community components (--feature.community-components.enabled) do not exist yet"),
-    ("import_error_6.txtar", "community components (--feature.community-components.enabled) do not exist yet"),
+    (
+        "import_error_5.txtar",
+        "community components (--feature.community-components.enabled) do not exist yet",
+    ),
+    (
+        "import_error_6.txtar",
+        "community components (--feature.community-components.enabled) do not exist yet",
+    ),
 ];
 
 fn write(dir: &Path, name: &str, text: &str) {
@@ -184,7 +193,10 @@ async fn run_fixture(set: &str, archive: &Archive, dir: &Path) -> Result<(), Str
             };
         }
         loaded.map_err(|e| format!("load failed: {}", error_text(&e)))?;
-        eventually("last_added >= 10", || last_added(&controller).is_some_and(|v| v >= 10)).await?;
+        eventually("last_added >= 10", || {
+            last_added(&controller).is_some_and(|v| v >= 10)
+        })
+        .await?;
         if apply_updates(set, archive, dir) {
             eventually("last_added <= -10 after the update", || {
                 last_added(&controller).is_some_and(|v| v <= -10)
@@ -249,5 +261,10 @@ async fn runtime_fixtures() {
         }
     }
     println!("runtime fixtures: {passed} passed, {skipped} skipped");
-    assert!(failures.is_empty(), "{} failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -3,9 +3,7 @@
 //! and published on watch channels for the binary to apply.
 
 use super::node::Service;
-use crate::services::{
-    HttpArguments, LiveDebuggingArguments, LoggingArguments, TracingArguments,
-};
+use crate::services::{HttpArguments, LiveDebuggingArguments, LoggingArguments, TracingArguments};
 use syntax::decode::Block;
 use syntax::diag::SpanError;
 use syntax::evaluated::EvaluatedBody;

@@ -19,10 +19,10 @@ use crate::health::HealthState;
 use crate::host::{ComponentDetail, ComponentInfo, Host, ReloadError};
 use crate::registry::Registry;
 use crate::services::{HttpArguments, LiveDebuggingArguments, LoggingArguments, TracingArguments};
-use crate::validate::{self, Parsed};
+use crate::validate;
 use config_blocks::ConfigBlocks;
 use metrics::ControllerMetrics;
-use module::{Module, ModuleKind};
+use module::{Change, Module, ModuleKind};
 use node::{Kind, Located, Node};
 use parking_lot::Mutex;
 use std::collections::HashMap;
@@ -30,7 +30,6 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
-use syntax::ast::Stmt;
 use syntax::diag::{Diagnostics, SpanError};
 use syntax::pos::SourceFile;
 use syntax::stability::Stability;
@@ -91,8 +90,12 @@ impl Shared {
     }
 
     fn all_modules(&self) -> Vec<Arc<Module>> {
-        let mut modules: Vec<Arc<Module>> =
-            self.modules.lock().values().filter_map(Weak::upgrade).collect();
+        let mut modules: Vec<Arc<Module>> = self
+            .modules
+            .lock()
+            .values()
+            .filter_map(Weak::upgrade)
+            .collect();
         modules.sort_by(|a, b| a.id.cmp(&b.id));
         modules
     }
@@ -229,41 +232,17 @@ impl Controller {
     /// The blocks of the configuration on disk, once it parses and passes the
     /// structural checks of `alloy validate`.
     fn read(&self) -> Result<Vec<Located>, ReloadError> {
-        let path = &self.opts.config_path;
-        let parsed: Vec<Parsed> = source::read_config(path)
-            .map_err(ReloadError::Other)?
-            .into_iter()
-            .map(|source| {
-                let (file, diags) = syntax::parser::parse_file(&source);
-                let file = if diags.is_empty() { Ok(file) } else { Err(diags) };
-                Parsed { source, file }
-            })
-            .collect();
+        let sources = source::read_config(&self.opts.config_path).map_err(ReloadError::Other)?;
         let options = validate::Options {
             min_stability: self.opts.min_stability,
             schemas: &self.opts.registry,
         };
-        let diagnostics = validate::validate(&parsed, &options);
-        if diagnostics.has_errors() {
-            return Err(ReloadError::Diagnostics {
+        source::check(sources, &options).map_err(|(diagnostics, sources)| {
+            ReloadError::Diagnostics {
                 diagnostics,
-                sources: parsed.into_iter().map(|p| p.source).collect(),
-            });
-        }
-        let blocks = parsed
-            .into_iter()
-            .filter_map(|p| p.file.ok().map(|f| (Arc::new(p.source), f.body)))
-            .flat_map(|(file, body)| {
-                body.into_iter().filter_map(move |stmt| match stmt {
-                    Stmt::Block(b) => Some(Located {
-                        block: Arc::new(b),
-                        file: file.clone(),
-                    }),
-                    Stmt::Attribute(_) => None,
-                })
-            })
-            .collect();
-        Ok(blocks)
+                sources,
+            }
+        })
     }
 
     /// The evaluated `logging` block (defaults when absent).
@@ -322,7 +301,7 @@ async fn reevaluate(
             batch.push(update);
         }
         let _evaluating = evaluation.lock().await;
-        let mut groups: Vec<(Arc<Module>, Vec<(String, bool)>)> = Vec::new();
+        let mut groups: Vec<(Arc<Module>, Vec<Change>)> = Vec::new();
         for update in batch {
             let Some(module) = update.module.upgrade() else {
                 continue;

@@ -6,7 +6,7 @@ use super::graph::{ModuleGraph, build_graph};
 use super::node::{Kind, Located, Node};
 use super::{Pass, Shared, Update, source};
 use crate::component::{ApplyError, Options};
-use crate::validate::{self, Parsed};
+use crate::validate;
 use parking_lot::Mutex;
 use prometheus_client::registry::Registry as MetricsRegistry;
 use std::borrow::Cow;
@@ -27,6 +27,9 @@ use tokio_util::sync::CancellationToken;
 /// How often `import.file` looks at its file when it watches for changes
 /// (Alloy's default `fsnotify` detector); `detector = "poll"` uses `poll_frequency`.
 const WATCH_INTERVAL: Duration = Duration::from_millis(250);
+
+/// A node whose exports changed, and whether it is to be re-evaluated itself.
+pub type Change = (String, bool);
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ModuleKind {
@@ -99,6 +102,7 @@ struct ArgumentBlock {
     optional: bool,
     #[alloy(attr, optional)]
     default: Value,
+    /// Documentation for readers of the `declare`; accepted, never used.
     #[alloy(attr, optional)]
     #[allow(dead_code)]
     comment: String,
@@ -220,7 +224,10 @@ impl Module {
         MetricsRegistry::with_labels(
             [
                 (Cow::from("component_id"), Cow::from(local_id.to_string())),
-                (Cow::from("component_path"), Cow::from(format!("/{}", self.id))),
+                (
+                    Cow::from("component_path"),
+                    Cow::from(format!("/{}", self.id)),
+                ),
             ]
             .into_iter(),
         )
@@ -241,7 +248,7 @@ impl Module {
 
     /// Evaluates what depends on the `changed` nodes (and, with `itself`, the
     /// nodes themselves), then tells the owner when something it sees changed.
-    pub fn evaluate_changed(&self, changed: &[(String, bool)], pass: &mut Pass) {
+    pub fn evaluate_changed(&self, changed: &[Change], pass: &mut Pass) {
         let graph = self.graph();
         let mut selected = vec![false; graph.nodes.len()];
         let mut queue = Vec::new();
@@ -298,7 +305,10 @@ impl Module {
 
     fn scope(&self, graph: &ModuleGraph, i: usize) -> Scope {
         let mut scope = Scope::new().with_min_stability(self.shared.min_stability);
-        scope.set("module_path", Value::string(self.module_path.lock().clone()));
+        scope.set(
+            "module_path",
+            Value::string(self.module_path.lock().clone()),
+        );
         for &d in &graph.deps[i] {
             let dep = &graph.nodes[d];
             let path: Vec<&str> = dep.id.split('.').collect();
@@ -468,18 +478,8 @@ impl Module {
         });
         let current = node.state.lock().template.clone();
         if current.as_deref() != Some(&*template.block) {
-            let blocks = template
-                .block
-                .body
-                .iter()
-                .filter_map(|s| match s {
-                    Stmt::Block(b) => Some(Located {
-                        block: Arc::new(b.clone()),
-                        file: template.file.clone(),
-                    }),
-                    Stmt::Attribute(_) => None,
-                })
-                .collect();
+            let blocks =
+                Located::blocks(template.file.clone(), template.block.body.clone()).collect();
             let removed = child.apply(blocks, pass).ok_or_else(|| {
                 EvalError::plain(format!("loading custom component {:?} failed", node.name))
             })?;
@@ -499,7 +499,10 @@ impl Module {
                         ),
                         errors: vec![SpanError::new(
                             a.span,
-                            format!("Provided argument {:?} is not defined in the module", a.name),
+                            format!(
+                                "Provided argument {:?} is not defined in the module",
+                                a.name
+                            ),
                         )],
                     });
                 }
@@ -518,7 +521,8 @@ impl Module {
     /// visible where this module's own `declare` was written.
     fn find_declare(&self, name: &str) -> Result<(Arc<Node>, Arc<Module>), String> {
         let graph = self.graph();
-        if let (Some(node), Some(this)) = (graph.node(&format!("declare.{name}")), self.this.upgrade())
+        if let (Some(node), Some(this)) =
+            (graph.node(&format!("declare.{name}")), self.this.upgrade())
         {
             return Ok((node, this));
         }
@@ -560,22 +564,14 @@ impl Module {
     ) -> Result<(), EvalError> {
         let (child, unchanged) = {
             let state = node.state.lock();
-            (
-                state.child.clone(),
-                state.imported.as_ref() == Some(&texts),
-            )
+            (state.child.clone(), state.imported.as_ref() == Some(&texts))
         };
         if unchanged && child.is_some() {
             return Ok(());
         }
-        let parsed: Vec<Parsed> = texts
+        let sources = texts
             .iter()
-            .map(|(name, bytes)| {
-                let source = SourceFile::new(name.clone(), bytes.clone());
-                let (file, diags) = syntax::parser::parse_file(&source);
-                let file = if diags.is_empty() { Ok(file) } else { Err(diags) };
-                Parsed { source, file }
-            })
+            .map(|(name, bytes)| SourceFile::new(name.clone(), bytes.clone()))
             .collect();
         // Stability is checked when a component is instantiated: an imported
         // `declare` nobody uses may hold components below the level.
@@ -583,32 +579,18 @@ impl Module {
             min_stability: self.shared.min_stability,
             schemas: &AnyStability(&self.shared.registry),
         };
-        let diagnostics = validate::validate(&parsed, &options);
-        if diagnostics.has_errors() {
-            let first = diagnostics
-                .iter()
-                .find(|d| d.severity == syntax::diag::Severity::Error)
-                .map(|d| format!("{}: {}", d.start, d.message))
-                .unwrap_or_default();
-            pass.add_diagnostics(diagnostics, parsed.into_iter().map(|p| p.source));
-            return Err(EvalError::plain(format!("importing module: {first}")));
-        }
-        let blocks = parsed
-            .into_iter()
-            .filter_map(|p| {
-                let file = Arc::new(p.source);
-                p.file.ok().map(|f| (file, f.body))
-            })
-            .flat_map(|(file, body)| {
-                body.into_iter().filter_map(move |s| match s {
-                    Stmt::Block(b) => Some(Located {
-                        block: Arc::new(b),
-                        file: file.clone(),
-                    }),
-                    Stmt::Attribute(_) => None,
-                })
-            })
-            .collect();
+        let blocks = match source::check(sources, &options) {
+            Ok(blocks) => blocks,
+            Err((diagnostics, sources)) => {
+                let first = diagnostics
+                    .iter()
+                    .find(|d| d.severity == syntax::diag::Severity::Error)
+                    .map(|d| format!("{}: {}", d.start, d.message))
+                    .unwrap_or_default();
+                pass.add_diagnostics(diagnostics, sources);
+                return Err(EvalError::plain(format!("importing module: {first}")));
+            }
+        };
         let child = child.unwrap_or_else(|| {
             let child = Module::new(
                 self.shared.clone(),
@@ -648,14 +630,21 @@ impl Module {
         tokio::spawn(async move {
             loop {
                 let interval = match weak_node.upgrade() {
-                    Some(n) => n.state.lock().watched.as_ref().map_or(WATCH_INTERVAL, |w| w.1),
+                    Some(n) => n
+                        .state
+                        .lock()
+                        .watched
+                        .as_ref()
+                        .map_or(WATCH_INTERVAL, |w| w.1),
                     None => return,
                 };
                 tokio::select! {
                     () = token.cancelled() => return,
                     () = tokio::time::sleep(interval) => {}
                 }
-                let Some(node) = weak_node.upgrade() else { return };
+                let Some(node) = weak_node.upgrade() else {
+                    return;
+                };
                 let Some((path, _)) = node.state.lock().watched.clone() else {
                     continue;
                 };

@@ -9,7 +9,7 @@ use parking_lot::Mutex;
 use prometheus_client::registry::Registry as MetricsRegistry;
 use std::path::PathBuf;
 use std::sync::Arc;
-use syntax::ast::BlockStmt;
+use syntax::ast::{BlockStmt, Stmt};
 use syntax::pos::SourceFile;
 use syntax::value::Value;
 use tokio::task::JoinHandle;
@@ -68,6 +68,22 @@ impl Kind {
 pub struct Located {
     pub block: Arc<BlockStmt>,
     pub file: Arc<SourceFile>,
+}
+
+impl Located {
+    /// The blocks of a body (attributes are not nodes), in `file`.
+    pub fn blocks(
+        file: Arc<SourceFile>,
+        body: impl IntoIterator<Item = Stmt>,
+    ) -> impl Iterator<Item = Located> {
+        body.into_iter().filter_map(move |stmt| match stmt {
+            Stmt::Block(b) => Some(Located {
+                block: Arc::new(b),
+                file: file.clone(),
+            }),
+            Stmt::Attribute(_) => None,
+        })
+    }
 }
 
 /// A component's run loop.

@@ -2,8 +2,12 @@
 //! directly inside a directory in name order (SPEC §1.1). Used for the main
 //! configuration and for `import.file`.
 
+use super::node::Located;
+use crate::validate::{self, Parsed};
 use std::io;
 use std::path::Path;
+use std::sync::Arc;
+use syntax::diag::Diagnostics;
 use syntax::pos::SourceFile;
 
 /// The files at `path`: the file itself, or the directory's `*.alloy` files (not
@@ -34,6 +38,40 @@ pub fn read_config(path: &Path) -> Result<Vec<SourceFile>, String> {
         .collect()
 }
 
+/// Each file parsed: its syntax tree, or the parser's diagnostics.
+pub fn parse(sources: Vec<SourceFile>) -> Vec<Parsed> {
+    sources
+        .into_iter()
+        .map(|source| {
+            let (file, diags) = syntax::parser::parse_file(&source);
+            let file = if diags.is_empty() {
+                Ok(file)
+            } else {
+                Err(diags)
+            };
+            Parsed { source, file }
+        })
+        .collect()
+}
+
+/// The top-level blocks of `sources` once they parse and pass the structural
+/// checks of `alloy validate`; else the errors and the files they point into.
+pub(crate) fn check(
+    sources: Vec<SourceFile>,
+    options: &validate::Options<'_>,
+) -> Result<Vec<Located>, (Diagnostics, Vec<SourceFile>)> {
+    let parsed = parse(sources);
+    let diagnostics = validate::validate(&parsed, options);
+    if diagnostics.has_errors() {
+        return Err((diagnostics, parsed.into_iter().map(|p| p.source).collect()));
+    }
+    Ok(parsed
+        .into_iter()
+        .filter_map(|p| p.file.ok().map(|f| (Arc::new(p.source), f.body)))
+        .flat_map(|(file, body)| Located::blocks(file, body))
+        .collect())
+}
+
 /// The directory a configuration's `module_path` names: the file's directory,
 /// or the directory itself.
 pub fn module_path(path: &Path) -> String {
@@ -54,7 +92,9 @@ fn read(path: &Path) -> Result<Vec<u8>, String> {
 /// without Rust's `(os error N)` suffix.
 pub fn io_error(op: &str, path: &Path, err: &io::Error) -> String {
     let text = err.to_string();
-    let reason = text.find(" (os error ").map_or(text.as_str(), |i| &text[..i]);
+    let reason = text
+        .find(" (os error ")
+        .map_or(text.as_str(), |i| &text[..i]);
     let mut chars = reason.chars();
     let reason: String = match chars.next() {
         Some(first) => first.to_lowercase().chain(chars).collect(),
