@@ -1,6 +1,7 @@
 //! The component types ferroalloy knows, one module per Alloy namespace and one
 //! file per component; [`registry`] lists them for the runtime and `validate`.
 
+pub mod discovery;
 pub mod local;
 
 mod go_io;
@@ -14,6 +15,10 @@ use syntax::stability::Stability;
 /// Every component type, with its stability.
 pub fn registry() -> Registry {
     let mut registry = Registry::new();
+    registry.register(Registration::of::<discovery::relabel::DiscoveryRelabel>(
+        "discovery.relabel",
+        Stability::GenerallyAvailable,
+    ));
     registry.register(Registration::of::<local::file::LocalFile>(
         "local.file",
         Stability::GenerallyAvailable,

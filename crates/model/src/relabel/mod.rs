@@ -12,7 +12,7 @@ use crate::labels::Labels;
 use md5::{Digest, Md5};
 use std::any::Any;
 use std::sync::Arc;
-use syntax::decode::{Block, CapsuleType, Codec, Validate, ValueError, ValueType};
+use syntax::decode::{Block, CapsuleOf, CapsuleType, Codec, Validate, ValueError, ValueType};
 use syntax::value::{CapsuleValue, Value};
 
 /// What a rule does.
@@ -387,6 +387,19 @@ impl CapsuleValue for Rules {
 
 impl CapsuleType for Rules {
     const NAME: &'static str = "relabel.Rules";
+}
+
+/// Rules pass between components as a capsule, never as plain values.
+impl Codec for Rules {
+    fn value_type() -> ValueType {
+        ValueType::Capsule(Rules::NAME)
+    }
+    fn decode(value: &Value) -> Result<Self, ValueError> {
+        Ok(CapsuleOf::<Rules>::decode(value)?.0)
+    }
+    fn encode(&self) -> Value {
+        Value::capsule(self.clone())
+    }
 }
 
 #[cfg(test)]

@@ -364,5 +364,9 @@ fn rules_are_a_capsule() {
         panic!("a capsule")
     };
     assert_eq!(c.type_name(), "relabel.Rules");
-    assert_eq!(c.downcast_ref::<Rules>(), Some(&rules));
+    assert_eq!(Rules::decode(&rules.encode()), Ok(rules));
+    assert_eq!(
+        Rules::decode(&Value::string("x")).unwrap_err().to_string(),
+        "expected capsule, got string"
+    );
 }

@@ -1,0 +1,3 @@
+//! The `discovery.*` components: targets found and rewritten.
+
+pub mod relabel;
