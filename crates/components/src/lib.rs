@@ -23,5 +23,9 @@ pub fn registry() -> Registry {
         "local.file",
         Stability::GenerallyAvailable,
     ));
+    registry.register(Registration::of::<local::file_match::LocalFileMatch>(
+        "local.file_match",
+        Stability::GenerallyAvailable,
+    ));
     registry
 }
