@@ -155,10 +155,12 @@ struct Pipeline {
 }
 
 impl Pipeline {
-    /// A secret `local.file` whose file name is the content of another (so the
-    /// graph has an edge), and one whose file will be deleted.
+    /// A secret `local.file` whose file name is the content of another, a
+    /// `discovery.relabel` whose target address is read from a file (so the
+    /// graph has edges), and a `local.file` whose file will be deleted.
     fn new() -> Pipeline {
         let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("address.txt"), "localhost:9100").expect("write address");
         let token = dir.path().join("token.txt");
         std::fs::write(&token, "hunter2").expect("write token");
         std::fs::write(
@@ -190,8 +192,22 @@ local.file "doomed" {{
   detector       = "poll"
   poll_frequency = "50ms"
 }}
+
+local.file "address" {{
+  filename = {address:?}
+}}
+
+discovery.relabel "web" {{
+  targets = [{{"__address__" = local.file.address.content, "job" = "web"}}]
+
+  rule {{
+    target_label = "team"
+    replacement  = "ui"
+  }}
+}}
 "#,
             token_path = file("token_path.txt"),
+            address = file("address.txt"),
             doomed = file("doomed.txt"),
         );
         std::fs::write(self.dir.path().join(CONFIG), config).expect("write config");
@@ -222,6 +238,7 @@ fn every_page_renders_in_chromium() {
             r#"href="component/local.file.token_path""#,
             r#"href="component/local.file.token""#,
             r#"href="component/local.file.doomed""#,
+            r#"href="component/discovery.relabel.web""#,
             r#"<tr data-id="local.file.doomed"><td><span class="badge state-unhealthy">Unhealthy</span>"#,
             r#"<tr data-id="local.file.token"><td><span class="badge state-healthy">Healthy</span>"#,
         ],
@@ -252,6 +269,22 @@ fn every_page_renders_in_chromium() {
 
     check_page(
         &alloy,
+        "/component/discovery.relabel.web",
+        "component-discovery.relabel.web",
+        &[
+            "<h1>discovery.relabel.web</h1>",
+            r#"<th scope="row">targets</th>"#,
+            r#"<span class="v-key">__address__</span> = <span class="v-string">"localhost:9100"</span>"#,
+            r#"<div class="block-title">rule</div>"#,
+            r#"<th scope="row">target_label</th><td><code class="value"><span class="v-string">"team"</span>"#,
+            r#"<th scope="row">output</th>"#,
+            r#"<span class="v-key">team</span> = <span class="v-string">"ui"</span>"#,
+            r#"<a href="component/local.file.address" data-route="">local.file.address</a>"#,
+        ],
+    );
+
+    check_page(
+        &alloy,
         "/component/local.file.doomed",
         "component-local.file.doomed",
         &[
@@ -271,6 +304,8 @@ fn every_page_renders_in_chromium() {
             r#"<g class="node state-unhealthy" data-id="local.file.doomed">"#,
             r#"<a href="component/local.file.token" class="node-link">"#,
             r#"<g class="edge edge-data" data-from="local.file.token_path" data-to="local.file.token">"#,
+            r#"<g class="node state-healthy" data-id="discovery.relabel.web">"#,
+            r#"<g class="edge edge-data" data-from="local.file.address" data-to="discovery.relabel.web">"#,
         ],
     );
 
