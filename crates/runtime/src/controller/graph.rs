@@ -49,6 +49,7 @@ pub fn build_graph(
     min_stability: Stability,
     old: &ModuleGraph,
     blocks: Vec<Located>,
+    outer: &dyn Fn(&str) -> bool,
     metrics: impl Fn(&str) -> MetricsRegistry,
 ) -> Result<ModuleGraph, GraphErrors> {
     let mut errors = GraphErrors::new();
@@ -97,7 +98,13 @@ pub fn build_graph(
                     }
                     None => {
                         let first = &t.first().name;
-                        if first != "module_path" && !syntax::stdlib::is_identifier(first) {
+                        // A foreach template's own nodes and variable are
+                        // resolved inside its modules.
+                        let in_scope = first == "module_path"
+                            || syntax::stdlib::is_identifier(first)
+                            || outer(first)
+                            || matches!(node.kind, Kind::Foreach);
+                        if !in_scope {
                             errors.push((
                                 block.file.clone(),
                                 SpanError::new(
@@ -166,7 +173,8 @@ fn classify(
         "export" => Kind::Export,
         "import.string" => Kind::ImportString,
         "import.file" => Kind::ImportFile,
-        "import.http" | "import.git" | "foreach" => {
+        "foreach" => Kind::Foreach,
+        "import.http" | "import.git" => {
             return Err(format!("{name} blocks are not supported yet"));
         }
         _ => match registry.get(&name) {

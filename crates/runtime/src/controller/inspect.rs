@@ -2,7 +2,7 @@
 //! references both ways and data-flow edges (SPEC §1.11).
 
 use super::module::Module;
-use super::node::{Kind, Node};
+use super::node::Node;
 use crate::host::{ComponentDetail, ComponentInfo};
 use std::collections::BTreeSet;
 use syntax::value::Value;
@@ -75,10 +75,12 @@ fn info(
     referenced_by: Vec<String>,
     data_flow_edges_to: Vec<String>,
 ) -> ComponentInfo {
-    let created_module_ids = match (&node.kind, node.child()) {
-        (Kind::Custom, Some(child)) => vec![child.id.clone()],
-        _ => Vec::new(),
-    };
+    let mut created_module_ids: Vec<String> = node
+        .created_modules()
+        .iter()
+        .map(|m| m.id.clone())
+        .collect();
+    created_module_ids.sort();
     ComponentInfo {
         name: node.name.clone(),
         local_id: node.id.clone(),

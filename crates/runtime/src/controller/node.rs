@@ -48,6 +48,8 @@ pub enum Kind {
     Export,
     ImportString,
     ImportFile,
+    /// `foreach`: one module per item of its collection.
+    Foreach,
     Service(Service),
 }
 
@@ -99,6 +101,8 @@ pub struct NodeState {
     pub running: Option<Running>,
     /// The module a custom component or an import manages.
     pub child: Option<Arc<Module>>,
+    /// A `foreach`'s modules, by item key.
+    pub instances: Vec<(String, Arc<Module>)>,
     /// The `declare` block a custom component's module was built from.
     pub template: Option<Arc<BlockStmt>>,
     /// The text an import's module was built from, by file name.
@@ -177,6 +181,17 @@ impl Node {
         self.state.lock().child.clone()
     }
 
+    /// The modules this node created and shows in the UI: a custom
+    /// component's, or a `foreach`'s.
+    pub fn created_modules(&self) -> Vec<Arc<Module>> {
+        let state = self.state.lock();
+        match self.kind {
+            Kind::Custom => state.child.iter().cloned().collect(),
+            Kind::Foreach => state.instances.iter().map(|(_, m)| m.clone()).collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// Evaluation health, run health and the component's own, combined.
     pub fn health(&self) -> Health {
         let eval = self.eval_health.lock().clone();
@@ -219,13 +234,15 @@ impl Node {
     /// Cancels the run loop, the import poller and everything in the node's
     /// module; returns the run loops to wait for.
     pub fn stop(&self) -> Vec<JoinHandle<()>> {
-        let (running, poller, child) = {
+        let (running, poller, children) = {
             let mut state = self.state.lock();
-            (
-                state.running.take(),
-                state.poller.take(),
-                state.child.clone(),
-            )
+            let children: Vec<Arc<Module>> = state
+                .child
+                .iter()
+                .cloned()
+                .chain(state.instances.iter().map(|(_, m)| m.clone()))
+                .collect();
+            (state.running.take(), state.poller.take(), children)
         };
         if let Some(poller) = poller {
             poller.cancel();
@@ -235,7 +252,7 @@ impl Node {
             running.token.cancel();
             handles.push(running.handle);
         }
-        if let Some(child) = child {
+        for child in children {
             handles.extend(child.stop_all());
         }
         handles

@@ -8,9 +8,9 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::time::Duration;
-use syntax::decode::{Block, GoDuration};
+use syntax::decode::{Block, CapsuleOf, CapsuleType, GoDuration};
 use syntax::stability::Stability;
-use syntax::value::{Object, Value};
+use syntax::value::{CapsuleValue, Object, Value};
 use tokio_util::sync::CancellationToken;
 
 /// Every test component.
@@ -26,6 +26,18 @@ pub fn registry() -> Registry {
     ));
     registry.register(Registration::of::<Summation>(
         "testcomponents.summation",
+        Stability::PublicPreview,
+    ));
+    registry.register(Registration::of::<Pulse>(
+        "testcomponents.pulse",
+        Stability::PublicPreview,
+    ));
+    registry.register(Registration::of::<SummationReceiver>(
+        "testcomponents.summation_receiver",
+        Stability::PublicPreview,
+    ));
+    registry.register(Registration::of::<Targets>(
+        "testcomponents.targets",
         Stability::PublicPreview,
     ));
     registry.register(Registration::of::<Experimental>(
@@ -280,6 +292,163 @@ impl Component for Stubborn {
     }
 
     fn update(&self, _: NoArguments) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// Where `testcomponents.pulse` sends its numbers: a telemetry input, as a
+/// `LogsReceiver` is.
+#[derive(Clone)]
+pub struct IntReceiver(Arc<dyn Fn(i64) + Send + Sync>);
+
+impl std::fmt::Debug for IntReceiver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("IntReceiver")
+    }
+}
+
+impl PartialEq for IntReceiver {
+    fn eq(&self, other: &IntReceiver) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl CapsuleValue for IntReceiver {
+    fn capsule_type(&self) -> &'static str {
+        Self::NAME
+    }
+    fn capsule_eq(&self, other: &dyn CapsuleValue) -> bool {
+        other.as_any().downcast_ref::<IntReceiver>() == Some(self)
+    }
+    fn is_data_receiver(&self) -> bool {
+        true
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+impl CapsuleType for IntReceiver {
+    const NAME: &'static str = "testcomponents.IntReceiver";
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Block)]
+pub struct PulseArguments {
+    #[alloy(attr)]
+    frequency: GoDuration,
+    #[alloy(attr)]
+    max: i64,
+    #[alloy(attr, optional)]
+    forward_to: Vec<CapsuleOf<IntReceiver>>,
+}
+
+/// Sends 1 to its receivers every `frequency`, `max` times.
+pub struct Pulse {
+    sent: AtomicI64,
+    args: parking_lot::Mutex<PulseArguments>,
+}
+
+impl Component for Pulse {
+    type Arguments = PulseArguments;
+
+    fn build(_: Options, args: PulseArguments) -> Result<Pulse, String> {
+        Ok(Pulse {
+            sent: AtomicI64::new(0),
+            args: parking_lot::Mutex::new(args),
+        })
+    }
+
+    async fn run(self: Arc<Self>, shutdown: CancellationToken) -> Result<(), String> {
+        loop {
+            let args = self.args.lock().clone();
+            let frequency = args.frequency.to_std().filter(|d| !d.is_zero());
+            tokio::select! {
+                () = shutdown.cancelled() => return Ok(()),
+                () = tokio::time::sleep(frequency.unwrap_or(Duration::from_millis(10))) => {}
+            }
+            if self.sent.load(Ordering::SeqCst) < args.max {
+                self.sent.fetch_add(1, Ordering::SeqCst);
+                for receiver in &args.forward_to {
+                    (receiver.0.0)(1);
+                }
+            }
+        }
+    }
+
+    fn update(&self, args: PulseArguments) -> Result<(), String> {
+        *self.args.lock() = args;
+        Ok(())
+    }
+}
+
+/// Sums what its exported `receiver` is sent; the debug info is the sum.
+pub struct SummationReceiver {
+    sum: Arc<AtomicI64>,
+}
+
+impl Component for SummationReceiver {
+    type Arguments = NoArguments;
+
+    fn build(opts: Options, _: NoArguments) -> Result<SummationReceiver, String> {
+        let sum = Arc::new(AtomicI64::new(0));
+        let target = sum.clone();
+        let receiver = IntReceiver(Arc::new(move |n| {
+            target.fetch_add(n, Ordering::SeqCst);
+        }));
+        opts.export_value(object([("receiver", Value::capsule(receiver))]));
+        Ok(SummationReceiver { sum })
+    }
+
+    async fn run(self: Arc<Self>, shutdown: CancellationToken) -> Result<(), String> {
+        shutdown.cancelled().await;
+        Ok(())
+    }
+
+    fn update(&self, _: NoArguments) -> Result<(), String> {
+        Ok(())
+    }
+
+    fn debug_info(&self) -> Option<Value> {
+        Some(Value::int(self.sum.load(Ordering::SeqCst)))
+    }
+}
+
+#[derive(Clone, Debug, Default, Block)]
+pub struct TargetsArguments {
+    #[alloy(attr)]
+    targets: Vec<Value>,
+}
+
+impl PartialEq for TargetsArguments {
+    fn eq(&self, other: &TargetsArguments) -> bool {
+        syntax::value::ops::values_equal(
+            &Value::Array(self.targets.clone()),
+            &Value::Array(other.targets.clone()),
+        )
+    }
+}
+
+/// Exports its `targets` as `output`.
+pub struct Targets {
+    opts: Options,
+}
+
+impl Component for Targets {
+    type Arguments = TargetsArguments;
+
+    fn build(opts: Options, args: TargetsArguments) -> Result<Targets, String> {
+        opts.export_value(object([("output", Value::Array(args.targets))]));
+        Ok(Targets { opts })
+    }
+
+    async fn run(self: Arc<Self>, shutdown: CancellationToken) -> Result<(), String> {
+        shutdown.cancelled().await;
+        Ok(())
+    }
+
+    fn update(&self, args: TargetsArguments) -> Result<(), String> {
+        self.opts
+            .export_value(object([("output", Value::Array(args.targets))]));
         Ok(())
     }
 }
