@@ -2,7 +2,7 @@
 //! diagnostics as `alloy validate` does.
 
 use crate::files;
-use runtime::validate::{self, Options, Parsed, Structural};
+use runtime::validate::{self, Options, Parsed};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use syntax::stability::Stability;
@@ -33,10 +33,12 @@ pub fn run(args: &Args) -> Result<(), String> {
             Parsed { source, file }
         })
         .collect();
+    // Unknown components are reported and known ones type-checked against
+    // their argument schemas, as `alloy validate` does with its registry.
+    let registry = components::registry();
     let options = Options {
         min_stability: args.stability_level,
-        // Component schemas join with the component registry.
-        schemas: &Structural,
+        schemas: &registry,
     };
     let diags = validate::validate(&parsed, &options);
     if diags.is_empty() {
