@@ -21,12 +21,16 @@ struct Setup {
 
 impl Setup {
     fn new(config: &str) -> Setup {
+        Setup::with_stability(config, Stability::PublicPreview)
+    }
+
+    fn with_stability(config: &str, min_stability: Stability) -> Setup {
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::write(dir.path().join("main.alloy"), config).expect("write config");
         let controller = Controller::new(ControllerOptions {
             config_path: dir.path().join("main.alloy"),
             storage_path: dir.path().join("data"),
-            min_stability: Stability::PublicPreview,
+            min_stability,
             registry: testcomponents::registry(),
         });
         Setup { dir, controller }
@@ -494,5 +498,143 @@ async fn module_path_is_the_config_directory() {
         panic!("no output");
     };
     assert_eq!(Path::new(&path), s.dir.path());
+    s.controller.shutdown(Duration::from_secs(5)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_flows_into_receivers_and_foreach_creates_modules() {
+    // foreach is experimental.
+    let s = Setup::with_stability(
+        r#"
+foreach "pulses" {
+  collection = [2, 3]
+  var = "n"
+
+  template {
+    testcomponents.pulse "p" {
+      max        = n
+      frequency  = "1ms"
+      forward_to = [testcomponents.summation_receiver.sum.receiver]
+    }
+  }
+}
+
+testcomponents.pulse "direct" {
+  max        = 1
+  frequency  = "1ms"
+  forward_to = [testcomponents.summation_receiver.sum.receiver]
+}
+
+testcomponents.summation_receiver "sum" {}
+"#,
+        Stability::Experimental,
+    );
+    s.controller.load().await.expect("loads");
+    eventually("every pulse to arrive", || {
+        matches!(s.detail("testcomponents.summation_receiver.sum").debug_info,
+            Value::Number(n) if n.as_i64() == 6)
+    })
+    .await;
+    let root = s.controller.components("").expect("root");
+    let direct = root
+        .iter()
+        .find(|c| c.local_id == "testcomponents.pulse.direct")
+        .expect("direct");
+    // The receiver is a telemetry input: data flows from the sender to it.
+    assert_eq!(
+        direct.data_flow_edges_to,
+        ["testcomponents.summation_receiver.sum"]
+    );
+    let foreach = root
+        .iter()
+        .find(|c| c.local_id == "foreach.pulses")
+        .expect("foreach");
+    assert_eq!(
+        foreach.created_module_ids,
+        ["foreach.pulses/foreach_2", "foreach.pulses/foreach_3"]
+    );
+    let inside = s
+        .controller
+        .components("foreach.pulses/foreach_3")
+        .expect("instance module");
+    assert_eq!(inside[0].local_id, "testcomponents.pulse.p");
+    s.controller.shutdown(Duration::from_secs(5)).await;
+}
+
+#[tokio::test]
+async fn nested_modules_have_path_ids() {
+    let s = Setup::new(
+        r#"
+declare "outer" {
+  declare "inner" {
+    testcomponents.passthrough "pt" {
+      input = "deep"
+    }
+
+    export "out" {
+      value = testcomponents.passthrough.pt.output
+    }
+  }
+
+  inner "i" {}
+
+  export "out" {
+    value = inner.i.out
+  }
+}
+
+outer "o" {}
+
+testcomponents.passthrough "top" {
+  input = outer.o.out
+}
+"#,
+    );
+    s.controller.load().await.expect("loads");
+    assert_eq!(
+        s.string_export("testcomponents.passthrough.top").as_deref(),
+        Some("deep")
+    );
+    let outer = s.controller.components("outer.o").expect("outer module");
+    let inner = outer
+        .iter()
+        .find(|c| c.local_id == "inner.i")
+        .expect("inner instance");
+    assert_eq!(inner.created_module_ids, ["outer.o/inner.i"]);
+    let detail = s.detail("outer.o/inner.i/testcomponents.passthrough.pt");
+    assert_eq!(detail.info.module_id, "outer.o/inner.i");
+    s.controller.shutdown(Duration::from_secs(5)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imported_files_are_reread_when_they_change() {
+    let s = Setup::new(
+        r#"
+import.file "lib" {
+  filename = file.path_join(module_path, "lib.alloy")
+}
+
+lib.greeting "g" {}
+
+testcomponents.passthrough "out" {
+  input = lib.greeting.g.text
+}
+"#,
+    );
+    let lib = s.dir.path().join("lib.alloy");
+    let module = |text: &str| {
+        format!("declare \"greeting\" {{\n  export \"text\" {{\n    value = \"{text}\"\n  }}\n}}\n")
+    };
+    std::fs::write(&lib, module("first")).expect("write module");
+    s.controller.load().await.expect("loads");
+    assert_eq!(
+        s.string_export("testcomponents.passthrough.out").as_deref(),
+        Some("first")
+    );
+    std::fs::write(&lib, module("second")).expect("write module");
+    eventually("the new module text", || {
+        s.string_export("testcomponents.passthrough.out").as_deref() == Some("second")
+    })
+    .await;
     s.controller.shutdown(Duration::from_secs(5)).await;
 }
