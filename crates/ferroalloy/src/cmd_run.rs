@@ -184,12 +184,13 @@ async fn serve(args: &Args, deadline: Duration) -> Result<(), String> {
         deadline,
     ));
 
+    // Followed before the first load, so its own logs already obey the block.
+    follow_logging(&controller, log);
     if let Err(err) = controller.load().await {
         print_first_load_error(&err);
         stop_http.cancel();
         return Err("could not perform the initial load successfully".into());
     }
-    follow_logging(&controller, log);
 
     wait_for_signals(&controller).await?;
 
