@@ -638,3 +638,30 @@ testcomponents.passthrough "out" {
     .await;
     s.controller.shutdown(Duration::from_secs(5)).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn renamed_component_inside_a_module_frees_its_port_first() {
+    let port = free_port();
+    let config = |label: &str| {
+        format!(
+            "declare \"server\" {{\n  testcomponents.port \"{label}\" {{\n    port = {port}\n  }}\n}}\n\nserver \"s\" {{}}\n"
+        )
+    };
+    let s = Setup::new(&config("old"));
+    s.controller.load().await.expect("loads");
+    s.reload(&config("new"))
+        .await
+        .expect("the renamed component gets the port");
+    assert!(
+        s.controller
+            .component("server.s/testcomponents.port.new")
+            .is_some()
+    );
+    assert_eq!(
+        s.detail("server.s").arguments.entries.len(),
+        0,
+        "no arguments were passed"
+    );
+    s.controller.shutdown(Duration::from_secs(5)).await;
+    assert!(port_is_free(port));
+}

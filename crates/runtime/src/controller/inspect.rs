@@ -2,9 +2,10 @@
 //! references both ways and data-flow edges (SPEC §1.11).
 
 use super::module::Module;
-use super::node::Node;
+use super::node::{Kind, Node};
 use crate::host::{ComponentDetail, ComponentInfo};
 use std::collections::BTreeSet;
+use syntax::decode::EncodedBody;
 use syntax::value::Value;
 
 /// The nodes of `module`, in the graph's order.
@@ -57,10 +58,18 @@ pub fn detail(module: &Module, local_id: &str) -> Option<ComponentDetail> {
     let component = node.component();
     Some(ComponentDetail {
         info,
-        arguments: component
-            .as_ref()
-            .map(|c| c.arguments())
-            .unwrap_or_default(),
+        arguments: match (&component, node.child()) {
+            (Some(c), _) => c.arguments(),
+            // A custom component's arguments are the values it passes in.
+            (None, Some(child)) if matches!(node.kind, Kind::Custom) => {
+                let mut body = EncodedBody::default();
+                for (name, value) in child.arguments() {
+                    body.attribute(name, value);
+                }
+                body
+            }
+            _ => EncodedBody::default(),
+        },
         exports: node.exports(),
         debug_info: component
             .and_then(|c| c.debug_info())

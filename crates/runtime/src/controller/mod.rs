@@ -38,7 +38,7 @@ use tokio::task::JoinHandle;
 
 /// How long a reload waits for removed components to stop before building
 /// their replacements.
-const RELOAD_STOP_DEADLINE: Duration = Duration::from_secs(10);
+pub(crate) const RELOAD_STOP_DEADLINE: Duration = Duration::from_secs(10);
 
 /// What the controller is started with.
 #[derive(Clone)]
@@ -282,7 +282,7 @@ impl Controller {
 }
 
 /// Waits for run loops to return, all by the same deadline.
-async fn wait_for(handles: Vec<JoinHandle<()>>, deadline: Duration) {
+pub(crate) async fn wait_for(handles: Vec<JoinHandle<()>>, deadline: Duration) {
     let until = tokio::time::Instant::now() + deadline;
     for handle in handles {
         // A run loop still going at the deadline is left to finish on its own.

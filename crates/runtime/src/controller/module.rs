@@ -200,6 +200,11 @@ impl Module {
         self.exports.lock().clone()
     }
 
+    /// The values a custom component instance was given.
+    pub fn arguments(&self) -> Object {
+        self.arguments.lock().clone()
+    }
+
     /// The global ID of a node of this module.
     pub fn global_id(&self, local: &str) -> String {
         if self.id.is_empty() {
@@ -516,7 +521,7 @@ impl Module {
             let removed = child.apply(blocks, pass).ok_or_else(|| {
                 EvalError::plain(format!("loading custom component {:?} failed", node.name))
             })?;
-            removed.iter().for_each(|n| drop(n.stop()));
+            stop_before_replacing(removed.iter().flat_map(|n| n.stop()).collect());
             node.state.lock().template = Some(template.block.clone());
         }
 
@@ -610,7 +615,7 @@ impl Module {
             if fresh || template_changed {
                 let blocks = Located::blocks(file.clone(), template.body.clone()).collect();
                 if let Some(removed) = instance.apply(blocks, pass) {
-                    removed.iter().for_each(|n| drop(n.stop()));
+                    stop_before_replacing(removed.iter().flat_map(|n| n.stop()).collect());
                 }
             }
             instance.evaluate_all(pass);
@@ -618,7 +623,7 @@ impl Module {
         }
         for (key, module) in &old {
             if !instances.iter().any(|(k, _)| k == key) {
-                module.stop_all();
+                stop_before_replacing(module.stop_all());
             }
         }
         node.state.lock().instances = instances;
@@ -716,7 +721,7 @@ impl Module {
         let removed = child
             .apply(blocks, pass)
             .ok_or_else(|| EvalError::plain("importing module failed"))?;
-        removed.iter().for_each(|n| drop(n.stop()));
+        stop_before_replacing(removed.iter().flat_map(|n| n.stop()).collect());
         child.evaluate_all(pass);
         node.state.lock().imported = Some(texts);
         Ok(())
@@ -770,6 +775,25 @@ impl Module {
                     });
                 }
             }
+        });
+    }
+}
+
+/// Waits for components a module no longer has, so their ports and files are
+/// free before replacements are built later in the same walk. Evaluation is
+/// synchronous, so this blocks its thread, which only a multi-threaded runtime
+/// allows; elsewhere the components are cancelled without waiting.
+fn stop_before_replacing(handles: Vec<tokio::task::JoinHandle<()>>) {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    if handles.is_empty() {
+        return;
+    }
+    let Ok(runtime) = Handle::try_current() else {
+        return;
+    };
+    if runtime.runtime_flavor() == RuntimeFlavor::MultiThread {
+        tokio::task::block_in_place(|| {
+            runtime.block_on(super::wait_for(handles, super::RELOAD_STOP_DEADLINE));
         });
     }
 }
