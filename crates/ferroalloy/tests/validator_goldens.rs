@@ -214,3 +214,24 @@ fn known_components_are_type_checked() {
     );
     assert_eq!((code, stderr.as_str()), (Some(0), ""));
 }
+
+/// The README's example configuration is formatted and valid.
+#[test]
+fn example_config_is_formatted_and_valid() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/config.alloy");
+    for args in [
+        ["fmt", "--test"],
+        ["validate", "--stability.level=generally-available"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_ferroalloy"))
+            .args(args)
+            .arg(&example)
+            .output()
+            .expect("runs");
+        assert!(
+            out.status.success(),
+            "ferroalloy {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
