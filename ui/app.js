@@ -187,8 +187,12 @@ function heading(text, ...extra) {
 }
 
 function errorPanel(what, err) {
-  const message = err instanceof HttpError && err.status === 404 ? "Not found." : err.message;
-  return el("div", { class: "panel error" }, el("strong", {}, what), el("pre", {}, message));
+  const missing = err instanceof HttpError && err.status === 404;
+  return el("div", { class: "panel error" },
+    el("strong", {}, what),
+    missing
+      ? el("p", {}, "The running configuration has nothing by this ID. ", el("a", { href: "./", "data-route": true }, "See every component."))
+      : el("pre", {}, err.message));
 }
 
 let listFilter = "";

@@ -157,7 +157,8 @@ struct Pipeline {
 impl Pipeline {
     /// A secret `local.file` whose file name is the content of another, a
     /// `discovery.relabel` whose target address is read from a file (so the
-    /// graph has edges), and a `local.file` whose file will be deleted.
+    /// graph has edges), a `local.file` whose file will be deleted, and a
+    /// custom component (a module with a graph of its own).
     fn new() -> Pipeline {
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::write(dir.path().join("address.txt"), "localhost:9100").expect("write address");
@@ -204,6 +205,22 @@ discovery.relabel "web" {{
     target_label = "team"
     replacement  = "ui"
   }}
+}}
+
+declare "reader" {{
+  argument "path" {{ }}
+
+  local.file "inner" {{
+    filename = argument.path.value
+  }}
+
+  export "content" {{
+    value = local.file.inner.content
+  }}
+}}
+
+reader "address" {{
+  path = {address:?}
 }}
 "#,
             token_path = file("token_path.txt"),
@@ -280,6 +297,16 @@ fn every_page_renders_in_chromium() {
             r#"<th scope="row">output</th>"#,
             r#"<span class="v-key">team</span> = <span class="v-string">"ui"</span>"#,
             r#"<a href="component/local.file.address" data-route="">local.file.address</a>"#,
+        ],
+    );
+
+    check_page(
+        &alloy,
+        "/component/local.file.nope",
+        "component-missing",
+        &[
+            "<strong>Could not load component local.file.nope</strong>",
+            "nothing by this ID",
         ],
     );
 
@@ -364,6 +391,38 @@ fn the_ui_follows_its_path_prefix() {
         "prefix-graph",
         &[
             r#"<g class="edge edge-data" data-from="local.file.token_path" data-to="local.file.token">"#,
+        ],
+    );
+
+    check_page(
+        &alloy,
+        "/alloy/component/reader.address",
+        "prefix-component-reader.address",
+        &[
+            r#"<section class="card" id="modules"><h2>Modules</h2><ul class="links"><li><a href="graph/reader.address" data-route="">reader.address</a>"#,
+        ],
+    );
+
+    check_page(
+        &alloy,
+        "/alloy/graph/reader.address",
+        "prefix-module-graph",
+        &[
+            "<h1>Graph of reader.address</h1>",
+            r#"<a href="component/reader.address/local.file.inner" class="node-link"><g class="node state-healthy" data-id="local.file.inner">"#,
+            r#"<g class="edge edge-data" data-from="argument.path" data-to="local.file.inner">"#,
+        ],
+    );
+
+    check_page(
+        &alloy,
+        "/alloy/component/reader.address/local.file.inner",
+        "prefix-component-in-module",
+        &[
+            r#"<a href="graph/reader.address" data-route="">reader.address</a> / <span>local.file.inner</span>"#,
+            // The content of a file that is not secret is an optional secret:
+            // a capsule that shows its text.
+            r#"<th scope="row">content</th><td><code class="value"><span class="v-opaque">"localhost:9100"</span>"#,
         ],
     );
 
