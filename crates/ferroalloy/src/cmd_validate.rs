@@ -2,6 +2,7 @@
 //! diagnostics as `alloy validate` does.
 
 use crate::files;
+use runtime::controller::source;
 use runtime::validate::{self, Options, Parsed};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -21,18 +22,7 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> Result<(), String> {
-    let parsed: Vec<Parsed> = files::load(&args.path)?
-        .into_iter()
-        .map(|source| {
-            let (file, diags) = syntax::parser::parse_file(&source);
-            let file = if diags.is_empty() {
-                Ok(file)
-            } else {
-                Err(diags)
-            };
-            Parsed { source, file }
-        })
-        .collect();
+    let parsed: Vec<Parsed> = source::parse(files::load(&args.path)?);
     // Unknown components are reported and known ones type-checked against
     // their argument schemas, as `alloy validate` does with its registry.
     let registry = components::registry();
