@@ -137,10 +137,12 @@ impl LocalFile {
         let bytes = match std::fs::read(path) {
             Ok(bytes) => bytes,
             Err(e) => {
-                let message = format!(
-                    "failed to read file: {}",
-                    go_io::path_error("open", path, &e)
-                );
+                // Go opens a directory fine and fails reading it.
+                let op = match e.kind() {
+                    std::io::ErrorKind::IsADirectory => "read",
+                    _ => "open",
+                };
+                let message = format!("failed to read file: {}", go_io::path_error(op, path, &e));
                 tracing::error!(component = %self.opts.id, path = %path.display(), "{message}");
                 *self.health.lock() = Health::unhealthy(message.clone());
                 return Err(message);
@@ -384,6 +386,12 @@ mod tests {
         assert_eq!(
             err,
             "failed to read file: open /nonexistent/f: no such file or directory"
+        );
+        assert_eq!(
+            LocalFile::build(opts.clone(), args(Path::new("/")))
+                .err()
+                .unwrap(),
+            "failed to read file: read /: is a directory"
         );
         let zero = Arguments {
             poll_frequency: GoDuration::from_nanos(0),
