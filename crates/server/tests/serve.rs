@@ -153,14 +153,17 @@ struct Answer {
     body: String,
 }
 
-/// One HTTP/1.1 request over `io`.
-async fn request_over<I>(io: I, method: &str, path: &str, headers: &[(&str, &str)]) -> Answer
+/// One HTTP/1.1 request over `io`; `Err` when the connection fails.
+async fn request_over<I>(
+    io: I,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> Result<Answer, hyper::Error>
 where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(io))
-        .await
-        .unwrap();
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(io)).await?;
     tokio::spawn(conn);
     let mut req = hyper::Request::builder()
         .method(method)
@@ -170,22 +173,21 @@ where
         req = req.header(*k, *v);
     }
     let response = sender
-        .send_request(req.body(Empty::<Bytes>::new()).unwrap())
-        .await
-        .unwrap();
+        .send_request(req.body(Empty::<Bytes>::new()).expect("request"))
+        .await?;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    Answer {
+    let body = response.into_body().collect().await?.to_bytes();
+    Ok(Answer {
         status,
         headers,
         body: String::from_utf8_lossy(&body).into_owned(),
-    }
+    })
 }
 
 async fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)]) -> Answer {
     let stream = TcpStream::connect(addr).await.unwrap();
-    request_over(stream, method, path, headers).await
+    request_over(stream, method, path, headers).await.unwrap()
 }
 
 async fn get_ok(addr: SocketAddr, path: &str) -> Answer {
@@ -409,51 +411,165 @@ async fn basic_auth_applies_and_changes_at_run_time() {
     assert_eq!(request(addr, "GET", "/metrics", &[]).await.status, 200);
 }
 
-/// A self-signed certificate for `localhost` made by the `openssl` tool.
+/// A self-signed certificate for `localhost` made by the `openssl` tool, as
+/// PEM files in `dir`.
 fn self_signed(dir: &std::path::Path) -> (String, String) {
-    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
-    let status = std::process::Command::new("openssl")
-        .args([
+    openssl(
+        dir,
+        &[
             "req",
             "-x509",
             "-newkey",
             "ec",
             "-pkeyopt",
             "ec_paramgen_curve:prime256v1",
-        ])
-        .args(["-nodes", "-days", "1", "-subj", "/CN=localhost"])
-        .args(["-addext", "subjectAltName=DNS:localhost"])
-        // An end-entity certificate: webpki refuses a CA certificate as a server's.
-        .args(["-addext", "basicConstraints=critical,CA:FALSE"])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .stderr(std::process::Stdio::null())
-        .status()
-        .expect("openssl is installed (scripts/test installs it)");
-    assert!(status.success());
-    (
-        cert.to_string_lossy().into_owned(),
-        key.to_string_lossy().into_owned(),
-    )
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost",
+            // An end-entity certificate: webpki refuses a CA certificate as a server's.
+            "-addext",
+            "basicConstraints=critical,CA:FALSE",
+            "-keyout",
+            "key.pem",
+            "-out",
+            "cert.pem",
+        ],
+    );
+    let path = |name: &str| dir.join(name).to_string_lossy().into_owned();
+    (path("cert.pem"), path("key.pem"))
 }
 
-async fn tls_request(addr: SocketAddr, cert_pem: &[u8], path: &str) -> Answer {
-    use rustls_pki_types::CertificateDer;
+/// A client certificate and its key, as PEM.
+type ClientCert<'a> = Option<(&'a [u8], &'a [u8])>;
+
+/// A GET over TLS trusting `ca_pem`, presenting `client` if given; `Err` when
+/// the handshake or the request fails.
+async fn tls_request(
+    addr: SocketAddr,
+    ca_pem: &[u8],
+    client: ClientCert<'_>,
+    path: &str,
+) -> Result<Answer, String> {
     use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
     let mut roots = rustls::RootCertStore::empty();
-    for cert in CertificateDer::pem_slice_iter(cert_pem) {
+    for cert in CertificateDer::pem_slice_iter(ca_pem) {
         roots.add(cert.unwrap()).unwrap();
     }
-    let config = rustls::ClientConfig::builder()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+    let builder = rustls::ClientConfig::builder().with_root_certificates(roots);
+    let config = match client {
+        Some((cert, key)) => {
+            let certs = CertificateDer::pem_slice_iter(cert)
+                .collect::<Result<Vec<_>, _>>()
+                .unwrap();
+            let key = PrivateKeyDer::from_pem_slice(key).unwrap();
+            builder.with_client_auth_cert(certs, key).unwrap()
+        }
+        None => builder.with_no_client_auth(),
+    };
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
     let stream = TcpStream::connect(addr).await.unwrap();
     let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
-    let tls = connector.connect(name, stream).await.unwrap();
-    request_over(tls, "GET", path, &[]).await
+    let tls = connector
+        .connect(name, stream)
+        .await
+        .map_err(|e| e.to_string())?;
+    request_over(tls, "GET", path, &[])
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Runs `openssl` in `dir`.
+fn openssl(dir: &std::path::Path, args: &[&str]) {
+    let status = std::process::Command::new("openssl")
+        .current_dir(dir)
+        .args(args)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("openssl is installed (scripts/test installs it)");
+    assert!(status.success(), "openssl {args:?}");
+}
+
+#[tokio::test]
+async fn tls_client_certificates_verified_against_client_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert_file, key_file) = self_signed(dir.path());
+    let path = dir.path();
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    let ca_args = [&ec[..], &["-x509", "-days", "1", "-subj", "/CN=test-ca"]].concat();
+    openssl(
+        path,
+        &[
+            &["req"],
+            &ca_args[..],
+            &["-keyout", "ca.key", "-out", "ca.pem"],
+        ]
+        .concat(),
+    );
+    let csr_args = [&ec[..], &["-subj", "/CN=client", "-keyout", "client.key"]].concat();
+    openssl(
+        path,
+        &[&["req"], &csr_args[..], &["-out", "client.csr"]].concat(),
+    );
+    std::fs::write(
+        path.join("client.ext"),
+        "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n",
+    )
+    .unwrap();
+    openssl(
+        path,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "client.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "1",
+            "-extfile",
+            "client.ext",
+            "-out",
+            "client.pem",
+        ],
+    );
+    let read = |name: &str| std::fs::read(path.join(name)).unwrap();
+    let (server_pem, client_pem, client_key) =
+        (read("cert.pem"), read("client.pem"), read("client.key"));
+    let http = HttpArguments {
+        auth: None,
+        tls: Some(HttpTls {
+            cert_file,
+            key_file,
+            client_ca_file: path.join("ca.pem").to_string_lossy().into_owned(),
+            client_auth_type: "RequireAndVerifyClientCert".into(),
+            ..HttpTls::default()
+        }),
+    };
+    let server = start(FakeHost::new(), "/", http).await;
+    let with_cert = tls_request(
+        server.addr,
+        &server_pem,
+        Some((&client_pem, &client_key)),
+        "/-/ready",
+    )
+    .await;
+    assert_eq!(with_cert.map(|a| a.status), Ok(200));
+    let without = tls_request(server.addr, &server_pem, None, "/-/ready").await;
+    assert!(without.is_err());
 }
 
 #[tokio::test]
@@ -471,7 +587,9 @@ async fn tls_from_files_then_back_to_plain_http() {
     };
     let server = start(FakeHost::new(), "/", http).await;
     let addr = server.addr;
-    let answer = tls_request(addr, &cert_pem, "/-/ready").await;
+    let answer = tls_request(addr, &cert_pem, None, "/-/ready")
+        .await
+        .unwrap();
     assert_eq!(
         (answer.status, answer.body.as_str()),
         (200, "Alloy is ready.\n")
