@@ -210,7 +210,7 @@ async function listPage() {
     el("tr", { "data-id": globalID(c) },
       el("td", {}, badge(stateOf(c))),
       el("td", {}, el("a", { href: componentHref(globalID(c)), "data-route": true, class: "component-id" }, globalID(c))),
-      el("td", { class: "message" }, (c.health && c.health.message) || ""),
+      el("td", { class: "message", title: (c.health && c.health.message) || undefined }, (c.health && c.health.message) || ""),
       el("td", { class: "view" }, el("a", { href: componentHref(globalID(c)), "data-route": true, class: "button-link" }, "View")))
   );
   const tbody = el("tbody", {}, rows);
