@@ -10,19 +10,12 @@ use syntax::pos::{SourceFile, Span};
 use syntax::stability::Stability;
 
 fn parse(files: &[(&str, &str)]) -> Vec<Parsed> {
-    files
-        .iter()
-        .map(|(name, text)| {
-            let source = SourceFile::new(*name, *text);
-            let (file, diags) = syntax::parser::parse_file(&source);
-            let file = if diags.is_empty() {
-                Ok(file)
-            } else {
-                Err(diags)
-            };
-            Parsed { source, file }
-        })
-        .collect()
+    runtime::controller::source::parse(
+        files
+            .iter()
+            .map(|(name, text)| SourceFile::new(*name, *text))
+            .collect(),
+    )
 }
 
 /// `E file:line:col-line:col: message` per diagnostic.
