@@ -161,3 +161,43 @@ fn ui_prefix_moves_the_ui_and_its_api() {
     assert_eq!(alloy.get("/alloy/api/v0/web/components").status, 200);
     assert_eq!(alloy.get("/api/v0/web/components").status, 404);
 }
+
+#[test]
+fn module_components_by_module_id() {
+    let config = r#"declare "reader" {
+  local.file "inner" {
+    filename = "motd.txt"
+  }
+}
+
+reader "a" { }
+"#;
+    let dir = dir_with(&[("main.alloy", config), ("motd.txt", "hello")]);
+    let alloy = Alloy::start_ready(dir.path(), "main.alloy", &[]);
+    let root = alloy.get("/api/v0/web/components").json();
+    let instance = root
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["localID"] == "reader.a")
+        .expect("the custom component instance");
+    assert_eq!(
+        instance["createdModuleIDs"],
+        serde_json::json!(["reader.a"])
+    );
+
+    let inner = alloy.get("/api/v0/web/modules/reader.a/components");
+    assert_eq!(inner.status, 200, "{}", inner.body);
+    let inner = inner.json();
+    let file = inner
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["localID"] == "local.file.inner")
+        .expect("the module's component");
+    assert_eq!(file["moduleID"], "reader.a");
+
+    let detail = alloy.get("/api/v0/web/components/reader.a/local.file.inner");
+    assert_eq!(detail.status, 200, "{}", detail.body);
+    assert_eq!(detail.json()["moduleID"], "reader.a");
+}
