@@ -201,3 +201,17 @@ reader "a" { }
     assert_eq!(detail.status, 200, "{}", detail.body);
     assert_eq!(detail.json()["moduleID"], "reader.a");
 }
+
+#[test]
+fn healthy_names_unhealthy_component_types() {
+    let config = "local.file \"a\" {\n  filename       = \"data.txt\"\n  detector       = \"poll\"\n  poll_frequency = \"20ms\"\n}\n";
+    let dir = dir_with(&[("main.alloy", config), ("data.txt", "x")]);
+    let alloy = Alloy::start_ready(dir.path(), "main.alloy", &[]);
+    assert_eq!(alloy.get("/-/healthy").status, 200);
+    std::fs::remove_file(dir.path().join("data.txt")).unwrap();
+    alloy.wait_until(|| alloy.get("/-/healthy").status == 500);
+    assert_eq!(
+        alloy.get("/-/healthy").body,
+        "unhealthy components: local.file\n"
+    );
+}
