@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use syntax::decode::GoDuration;
 use syntax::stability::Stability;
-use tokio::signal::unix::{SignalKind, signal};
+use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio_util::sync::CancellationToken;
 
 #[derive(clap::Args)]
@@ -184,6 +184,8 @@ async fn serve(args: &Args, deadline: Duration) -> Result<(), String> {
         deadline,
     ));
 
+    // Installed before the first load, so a SIGTERM during it still ends cleanly.
+    let signals = Signals::install()?;
     // Followed before the first load, so its own logs already obey the block.
     follow_logging(&controller, log);
     if let Err(err) = controller.load().await {
@@ -192,7 +194,7 @@ async fn serve(args: &Args, deadline: Duration) -> Result<(), String> {
         return Err("could not perform the initial load successfully".into());
     }
 
-    wait_for_signals(&controller).await?;
+    signals.serve(&controller).await;
 
     tracing::info!("shutting down");
     stop_http.cancel();
@@ -232,26 +234,40 @@ fn follow_logging(controller: &Controller, log: LogHandle) {
     });
 }
 
-/// Reloads on SIGHUP; returns on SIGTERM or SIGINT.
-async fn wait_for_signals(controller: &Controller) -> Result<(), String> {
-    let install = |kind| signal(kind).map_err(|e| format!("failed to handle signals: {e}"));
-    let mut hangup = install(SignalKind::hangup())?;
-    let mut terminate = install(SignalKind::terminate())?;
-    let mut interrupt = install(SignalKind::interrupt())?;
-    loop {
-        tokio::select! {
-            _ = hangup.recv() => {
-                tracing::info!("reload requested via SIGHUP");
-                match controller.load().await {
-                    Ok(()) => tracing::info!("config reloaded"),
-                    Err(err) => tracing::error!(
-                        err = %server::describe_reload_error(&err),
-                        "failed to reload config"
-                    ),
+/// The signals `run` handles.
+struct Signals {
+    hangup: Signal,
+    terminate: Signal,
+    interrupt: Signal,
+}
+
+impl Signals {
+    fn install() -> Result<Signals, String> {
+        let install = |kind| signal(kind).map_err(|e| format!("failed to handle signals: {e}"));
+        Ok(Signals {
+            hangup: install(SignalKind::hangup())?,
+            terminate: install(SignalKind::terminate())?,
+            interrupt: install(SignalKind::interrupt())?,
+        })
+    }
+
+    /// Reloads on SIGHUP; returns on SIGTERM or SIGINT.
+    async fn serve(mut self, controller: &Controller) {
+        loop {
+            tokio::select! {
+                _ = self.hangup.recv() => {
+                    tracing::info!("reload requested via SIGHUP");
+                    match controller.load().await {
+                        Ok(()) => tracing::info!("config reloaded"),
+                        Err(err) => tracing::error!(
+                            err = %server::describe_reload_error(&err),
+                            "failed to reload config"
+                        ),
+                    }
                 }
+                _ = self.terminate.recv() => return,
+                _ = self.interrupt.recv() => return,
             }
-            _ = terminate.recv() => return Ok(()),
-            _ = interrupt.recv() => return Ok(()),
         }
     }
 }
