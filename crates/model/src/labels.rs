@@ -75,7 +75,7 @@ impl<N: Into<String>, V: Into<String>> FromIterator<(N, V)> for Labels {
     }
 }
 
-/// Prometheus's text form: `{a="1", b="2"}`.
+/// Prometheus's text form: `{a="1", b="2"}`, values quoted as Go quotes them.
 impl fmt::Display for Labels {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("{")?;
@@ -83,7 +83,7 @@ impl fmt::Display for Labels {
             if i > 0 {
                 f.write_str(", ")?;
             }
-            write!(f, "{name}={value:?}")?;
+            write!(f, "{name}={}", syntax::scanner::go_quote(value.as_bytes()))?;
         }
         f.write_str("}")
     }
@@ -108,5 +108,7 @@ mod tests {
         assert_eq!(labels.get("a"), None);
         assert_eq!(labels.value("a"), "");
         assert_eq!(labels.iter().collect::<Vec<_>>(), [("b", "3"), ("c", "4")]);
+        labels.set("d", "\u{1}é\n");
+        assert_eq!(labels.to_string(), r#"{b="3", c="4", d="\x01é\n"}"#);
     }
 }
