@@ -184,7 +184,8 @@ async fn serve(args: &Args, deadline: Duration) -> Result<(), String> {
         deadline,
     ));
 
-    // Installed before the first load, so a SIGTERM during it still ends cleanly.
+    // Installed before the first load: a SIGTERM during it waits for the load
+    // instead of killing the process.
     let signals = Signals::install()?;
     // Followed before the first load, so its own logs already obey the block.
     follow_logging(&controller, log);
