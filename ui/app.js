@@ -86,9 +86,9 @@ function formatTime(iso) {
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const INLINE_LIMIT = 72;
 
-// Renders `{type, value}` into `out` (an array of nodes and strings) at the
-// given indentation, Alloy-style: strings quoted, objects as `{ key = value }`.
-function writeValue(out, v, indent) {
+// Renders `{type, value}` into `out` (an array of nodes and strings),
+// Alloy-style: strings quoted, objects as `{ key = value }`.
+function writeValue(out, v) {
   const type = v ? v.type : "null";
   const value = v ? v.value : null;
   switch (type) {
@@ -113,12 +113,12 @@ function writeValue(out, v, indent) {
       out.push(el("span", { class: "v-opaque" }, String(value)));
       return;
     case "array":
-      writeCollection(out, "[", "]", value || [], indent, writeValue);
+      writeCollection(out, "[", "]", value || [], writeValue);
       return;
     case "object":
-      writeCollection(out, "{", "}", value || [], indent, (target, field, at) => {
+      writeCollection(out, "{", "}", value || [], (target, field) => {
         target.push(el("span", { class: "v-key" }, IDENTIFIER.test(field.key) ? field.key : JSON.stringify(field.key)), " = ");
-        writeValue(target, field.value, at);
+        writeValue(target, field.value);
       });
       return;
     default:
@@ -129,38 +129,37 @@ function writeValue(out, v, indent) {
 const textOf = (parts) => parts.map((p) => (typeof p === "string" ? p : p.textContent)).join("");
 
 // Short collections of short items stay on one line; others get one item per
-// line, indented.
-function writeCollection(out, open, close, items, indent, writeItem) {
+// line. Each item is written once, unindented; the line breaks of the
+// structure are plain strings (values never contain raw ones), so nesting
+// indents an item by indenting after each of its breaks.
+function writeCollection(out, open, close, items, writeItem) {
   if (!items.length) {
     out.push(open + close);
     return;
   }
-  const flat = items.map((item) => {
+  const written = items.map((item) => {
     const parts = [];
-    writeItem(parts, item, "");
+    writeItem(parts, item);
     return parts;
   });
-  const text = flat.map(textOf);
-  if (!text.some((t) => t.includes("\n")) && text.join(", ").length + indent.length < INLINE_LIMIT) {
+  const text = written.map(textOf);
+  if (!text.some((t) => t.includes("\n")) && text.join(", ").length < INLINE_LIMIT) {
     const pad = open === "{" ? " " : "";
     out.push(open + pad);
-    flat.forEach((parts, i) => out.push(...(i ? [", "] : []), ...parts));
+    written.forEach((parts, i) => out.push(...(i ? [", "] : []), ...parts));
     out.push(pad + close);
     return;
   }
-  const inner = indent + "  ";
   out.push(open + "\n");
-  for (const item of items) {
-    out.push(inner);
-    writeItem(out, item, inner);
-    out.push(",\n");
+  for (const parts of written) {
+    out.push("  ", ...parts.map((p) => (typeof p === "string" ? p.replaceAll("\n", "\n  ") : p)), ",\n");
   }
-  out.push(indent + close);
+  out.push(close);
 }
 
 function valueNode(v) {
   const out = [];
-  writeValue(out, v, "");
+  writeValue(out, v);
   return el("code", { class: "value" }, ...out);
 }
 
