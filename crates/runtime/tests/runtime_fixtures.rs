@@ -36,6 +36,12 @@ fn parse_txtar(text: &str) -> Archive {
             comment.push_str(line);
         }
     }
+    // As Go's txtar, every file ends with a newline.
+    for (_, data) in &mut files {
+        if !data.is_empty() && !data.ends_with('\n') {
+            data.push('\n');
+        }
+    }
     Archive {
         comment: comment.trim().to_string(),
         files,
@@ -52,16 +58,12 @@ impl Archive {
 }
 
 /// Why a fixture set is not run.
-const SKIPPED_SETS: [(&str, &str); 3] = [
+const SKIPPED_SETS: [(&str, &str); 2] = [
     (
         "import_http",
         "import.http is not implemented (needs an HTTP server fixture)",
     ),
     ("import_git", "import.git is not implemented"),
-    (
-        "foreach_stringer",
-        "testcomponents.stringer and string_receiver are not written yet",
-    ),
 ];
 
 /// Single fixtures not run, with the reason.
@@ -93,35 +95,56 @@ fn controller(dir: &Path, min_stability: Stability) -> Arc<Controller> {
     })
 }
 
-/// What upstream's tests wait for: the summation's last input (imports) or the
-/// summation receiver's total (foreach), first, then after updates and reloads.
+/// What upstream's tests wait for: the summation's last input (imports), the
+/// summation receiver's total (foreach) or the string receivers' logs
+/// (foreach_stringer), first, then after updates and reloads.
 struct Goal {
     stability: Stability,
-    first: (&'static str, fn(&Controller) -> bool),
-    after: (&'static str, fn(&Controller) -> bool),
+    first: (&'static str, Check),
+    after: (&'static str, Check),
 }
 
+type Check = fn(&Controller, &Archive) -> bool;
+
 fn goal(set: &str) -> Goal {
-    if set.starts_with("foreach") {
-        Goal {
+    match set {
+        "foreach_stringer" => Goal {
             stability: Stability::Experimental,
-            first: ("a received sum >= 10", |c| {
+            first: ("the expected logs", |c, archive| {
+                logged(c, "log").as_deref() == archive.file("expected_debug_info.txt")
+                    && archive
+                        .file("expected_debug_info2.txt")
+                        .is_none_or(|want| logged(c, "log2").as_deref() == Some(want))
+            }),
+            after: ("nothing more", |_, _| true),
+        },
+        _ if set.starts_with("foreach") => Goal {
+            stability: Stability::Experimental,
+            first: ("a received sum >= 10", |c, _| {
                 received(c).is_some_and(|v| v >= 10)
             }),
-            after: ("a received sum >= 30", |c| {
+            after: ("a received sum >= 30", |c, _| {
                 received(c).is_some_and(|v| v >= 30)
             }),
-        }
-    } else {
-        Goal {
+        },
+        _ => Goal {
             stability: Stability::PublicPreview,
-            first: ("last_added >= 10", |c| {
+            first: ("last_added >= 10", |c, _| {
                 last_added(c).is_some_and(|v| v >= 10)
             }),
-            after: ("last_added <= -10", |c| {
+            after: ("last_added <= -10", |c, _| {
                 last_added(c).is_some_and(|v| v <= -10)
             }),
-        }
+        },
+    }
+}
+
+/// The text a `testcomponents.string_receiver` received.
+fn logged(controller: &Controller, label: &str) -> Option<String> {
+    let id = format!("testcomponents.string_receiver.{label}");
+    match controller.component(&id)?.debug_info {
+        Value::String(text) => Some(text),
+        _ => None,
     }
 }
 
@@ -237,9 +260,9 @@ async fn run_fixture(set: &str, archive: &Archive, dir: &Path) -> Result<(), Str
             };
         }
         loaded.map_err(|e| format!("load failed: {}", error_text(&e)))?;
-        eventually(goal.first.0, || (goal.first.1)(&controller)).await?;
+        eventually(goal.first.0, || (goal.first.1)(&controller, archive)).await?;
         if apply_updates(set, archive, dir) {
-            eventually(goal.after.0, || (goal.after.1)(&controller))
+            eventually(goal.after.0, || (goal.after.1)(&controller, archive))
                 .await
                 .map_err(|e| format!("{e}; components: {:#?}", controller.components("")))?;
         }
@@ -249,7 +272,7 @@ async fn run_fixture(set: &str, archive: &Archive, dir: &Path) -> Result<(), Str
                 .load()
                 .await
                 .map_err(|e| format!("reload failed: {}", error_text(&e)))?;
-            eventually(goal.after.0, || (goal.after.1)(&controller)).await?;
+            eventually(goal.after.0, || (goal.after.1)(&controller, archive)).await?;
         }
         Ok(())
     }

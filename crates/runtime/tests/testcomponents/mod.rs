@@ -40,6 +40,14 @@ pub fn registry() -> Registry {
         "testcomponents.targets",
         Stability::PublicPreview,
     ));
+    registry.register(Registration::of::<Stringer>(
+        "testcomponents.stringer",
+        Stability::PublicPreview,
+    ));
+    registry.register(Registration::of::<StringReceiverComponent>(
+        "testcomponents.string_receiver",
+        Stability::PublicPreview,
+    ));
     registry.register(Registration::of::<Experimental>(
         "testcomponents.experimental",
         Stability::Experimental,
@@ -450,5 +458,170 @@ impl Component for Targets {
         self.opts
             .export_value(object([("output", Value::Array(args.targets))]));
         Ok(())
+    }
+}
+
+/// Where `testcomponents.stringer` sends its text.
+#[derive(Clone)]
+pub struct StringReceiver(Arc<dyn Fn(&str) + Send + Sync>);
+
+impl std::fmt::Debug for StringReceiver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StringReceiver")
+    }
+}
+
+impl PartialEq for StringReceiver {
+    fn eq(&self, other: &StringReceiver) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl CapsuleValue for StringReceiver {
+    fn capsule_type(&self) -> &'static str {
+        Self::NAME
+    }
+    fn capsule_eq(&self, other: &dyn CapsuleValue) -> bool {
+        other.as_any().downcast_ref::<StringReceiver>() == Some(self)
+    }
+    fn is_data_receiver(&self) -> bool {
+        true
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+impl CapsuleType for StringReceiver {
+    const NAME: &'static str = "testcomponents.StringReceiver";
+}
+
+#[derive(Clone, Debug, Default, Block)]
+pub struct StringerArguments {
+    #[alloy(attr, optional)]
+    input_string: Option<Value>,
+    #[alloy(attr, optional)]
+    input_int: Option<i64>,
+    #[alloy(attr, optional)]
+    input_float: Option<f64>,
+    #[alloy(attr, optional)]
+    input_bool: Option<bool>,
+    #[alloy(attr, optional)]
+    input_map: Option<Value>,
+    #[alloy(attr, optional)]
+    input_array: Option<Value>,
+    #[alloy(attr)]
+    forward_to: Vec<CapsuleOf<StringReceiver>>,
+}
+
+impl PartialEq for StringerArguments {
+    fn eq(&self, other: &StringerArguments) -> bool {
+        self.inputs().len() == other.inputs().len()
+            && self
+                .inputs()
+                .iter()
+                .zip(other.inputs())
+                .all(|(a, b)| syntax::value::ops::values_equal(a, &b))
+            && self.forward_to == other.forward_to
+    }
+}
+
+impl StringerArguments {
+    /// The inputs that are set, in Alloy's order.
+    fn inputs(&self) -> Vec<Value> {
+        [
+            self.input_string.clone(),
+            self.input_int.map(Value::int),
+            self.input_float.map(Value::float),
+            self.input_bool.map(Value::Bool),
+            self.input_array.clone(),
+            self.input_map.clone(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+/// Go's `%#v` of a value, through the standard library's `string.format`.
+fn go_syntax(value: &Value) -> String {
+    let format = match syntax::stdlib::identifier("string") {
+        Some(Value::Object(o)) => o.get("format").cloned(),
+        _ => None,
+    };
+    let Some(Value::Function(format)) = format else {
+        return String::new();
+    };
+    match (format.call)(&[Value::string("%#v"), value.clone()]) {
+        Ok(Value::String(text)) => text,
+        _ => String::new(),
+    }
+}
+
+/// Sends each of its inputs, as Go's `%#v` prints it, to its receivers.
+pub struct Stringer;
+
+impl Stringer {
+    fn send(args: &StringerArguments) {
+        for input in args.inputs() {
+            let text = go_syntax(&input);
+            for receiver in &args.forward_to {
+                (receiver.0.0)(&text);
+            }
+        }
+    }
+}
+
+impl Component for Stringer {
+    type Arguments = StringerArguments;
+
+    fn build(_: Options, args: StringerArguments) -> Result<Stringer, String> {
+        Stringer::send(&args);
+        Ok(Stringer)
+    }
+
+    async fn run(self: Arc<Self>, shutdown: CancellationToken) -> Result<(), String> {
+        shutdown.cancelled().await;
+        Ok(())
+    }
+
+    fn update(&self, args: StringerArguments) -> Result<(), String> {
+        Stringer::send(&args);
+        Ok(())
+    }
+}
+
+/// Appends what its exported `receiver` is sent, a line each; the debug info
+/// is the text.
+pub struct StringReceiverComponent {
+    log: Arc<parking_lot::Mutex<String>>,
+}
+
+impl Component for StringReceiverComponent {
+    type Arguments = NoArguments;
+
+    fn build(opts: Options, _: NoArguments) -> Result<StringReceiverComponent, String> {
+        let log = Arc::new(parking_lot::Mutex::new(String::new()));
+        let target = log.clone();
+        let receiver = StringReceiver(Arc::new(move |text| {
+            let mut log = target.lock();
+            log.push_str(text);
+            log.push('\n');
+        }));
+        opts.export_value(object([("receiver", Value::capsule(receiver))]));
+        Ok(StringReceiverComponent { log })
+    }
+
+    async fn run(self: Arc<Self>, shutdown: CancellationToken) -> Result<(), String> {
+        shutdown.cancelled().await;
+        Ok(())
+    }
+
+    fn update(&self, _: NoArguments) -> Result<(), String> {
+        Ok(())
+    }
+
+    fn debug_info(&self) -> Option<Value> {
+        Some(Value::string(self.log.lock().clone()))
     }
 }
