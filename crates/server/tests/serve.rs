@@ -628,13 +628,28 @@ fn tls_errors_are_reported() {
 }
 
 #[tokio::test]
-async fn stops_accepting_on_shutdown() {
+async fn shutdown_closes_idle_connections_and_returns() {
     let server = start(FakeHost::new(), "/", HttpArguments::default()).await;
-    get_ok(server.addr, "/-/ready").await;
+    let stream = TcpStream::connect(server.addr).await.unwrap();
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .unwrap();
+    let client = tokio::spawn(conn);
+    let req = hyper::Request::get("/-/ready")
+        .header("host", "localhost")
+        .body(Empty::<Bytes>::new())
+        .unwrap();
+    assert_eq!(sender.send_request(req).await.unwrap().status(), 200);
+
     server.stop.cancel();
     tokio::time::timeout(Duration::from_secs(10), server.task)
         .await
         .expect("serve returns after shutdown")
         .unwrap();
-    assert!(TcpStream::connect(server.addr).await.is_err());
+    // The kept-alive connection was closed by the server.
+    tokio::time::timeout(Duration::from_secs(10), client)
+        .await
+        .expect("the server closes idle connections")
+        .unwrap()
+        .unwrap();
 }
