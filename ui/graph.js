@@ -13,6 +13,7 @@ window.FerroGraph = (function () {
   const MARGIN = 24;
   const CHAR_WIDTH = 7.6; // the node font's advance, to size boxes to their text
   const ARROW = 8;
+  const BACK_EDGE_ROOM = 48;
 
   // Edges between the components of one module: data flow (dataFlowEdgesTo)
   // and, where no data edge already joins the pair, references drawn from the
@@ -124,8 +125,10 @@ window.FerroGraph = (function () {
     for (const n of nodes.values()) (layers[n.layer] = layers[n.layer] || []).push(n);
     orderLayers(layers, segments, nodes);
 
-    // Columns as wide as their widest node.
-    let x = MARGIN;
+    // Columns as wide as their widest node; edges that close a cycle loop
+    // round the outside, so they get room on both sides.
+    const loopRoom = edges.some((e) => e.back) ? BACK_EDGE_ROOM : 0;
+    let x = MARGIN + loopRoom;
     for (const layer of layers) {
       const width = Math.max(0, ...layer.map((n) => n.width));
       for (const n of layer) n.x = x + (width - n.width) / 2;
@@ -139,7 +142,7 @@ window.FerroGraph = (function () {
       nodes: [...nodes.values()].filter((n) => !n.waypoint),
       edges: edges,
       nodeById: nodes,
-      width: Math.max(x - LAYER_GAP + MARGIN, 200),
+      width: Math.max(x - LAYER_GAP + MARGIN + loopRoom, 200),
       height: bottom + MARGIN + (edges.some((e) => e.back) ? 40 : 0),
       bottom: bottom,
     };
