@@ -7,7 +7,10 @@
 //! worker task re-evaluates what depends on them.
 
 mod config_blocks;
+mod custom;
+mod foreach;
 mod graph;
+mod imports;
 mod inspect;
 mod metrics;
 mod module;
