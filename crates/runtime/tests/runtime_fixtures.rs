@@ -63,7 +63,10 @@ const SKIPPED_SETS: [(&str, &str); 2] = [
         "import_http",
         "import.http is not implemented (needs an HTTP server fixture)",
     ),
-    ("import_git", "import.git is not implemented"),
+    (
+        "import_git",
+        "import.git is not implemented (the fixtures need git repositories in tarballs)",
+    ),
 ];
 
 /// Single fixtures not run, with the reason.
