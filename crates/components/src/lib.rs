@@ -4,7 +4,6 @@
 pub mod discovery;
 pub mod local;
 
-mod go_io;
 #[cfg(test)]
 mod testing;
 

@@ -1,8 +1,8 @@
 //! `ferroalloy fmt`: formats one file as `alloy fmt` does, with its flags,
 //! messages and exit codes.
 
-use crate::files;
-use std::io::Write;
+use runtime::go_io::{path_error, read};
+use std::io::{Read, Write};
 use std::path::Path;
 
 #[derive(clap::Args)]
@@ -26,15 +26,15 @@ pub fn run(args: &Args) -> Result<(), String> {
             if args.write {
                 return Err("cannot use -w with standard input".into());
             }
-            format("<stdin>", files::read_stdin()?, args, None)
+            format("<stdin>", read_stdin()?, args, None)
         }
         name => {
             let path = Path::new(name);
-            let meta = std::fs::metadata(path).map_err(|e| files::io_error("stat", path, &e))?;
+            let meta = std::fs::metadata(path).map_err(|e| path_error("stat", path, &e))?;
             if meta.is_dir() {
                 return Err("cannot format a directory".into());
             }
-            format(name, files::read(path)?, args, Some(path))
+            format(name, read(path)?, args, Some(path))
         }
     }
 }
@@ -64,13 +64,21 @@ fn format(name: &str, bytes: Vec<u8>, args: &Args, path: Option<&Path>) -> Resul
             if unchanged {
                 return Ok(());
             }
-            std::fs::write(path, formatted).map_err(|e| files::io_error("open", path, &e))
+            std::fs::write(path, formatted).map_err(|e| path_error("open", path, &e))
         }
         _ => {
             let mut out = std::io::stdout().lock();
             out.write_all(formatted.as_bytes())
                 .and_then(|()| out.flush())
-                .map_err(|e| files::io_error("write", Path::new("/dev/stdout"), &e))
+                .map_err(|e| path_error("write", Path::new("/dev/stdout"), &e))
         }
     }
+}
+
+fn read_stdin() -> Result<Vec<u8>, String> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut bytes)
+        .map_err(|e| path_error("read", Path::new("/dev/stdin"), &e))?;
+    Ok(bytes)
 }

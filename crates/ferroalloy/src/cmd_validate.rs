@@ -1,7 +1,6 @@
 //! `ferroalloy validate`: checks a configuration without running it, printing
 //! diagnostics as `alloy validate` does.
 
-use crate::files;
 use runtime::controller::source;
 use runtime::validate::{self, Options, Parsed};
 use std::io::IsTerminal;
@@ -22,7 +21,7 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> Result<(), String> {
-    let parsed: Vec<Parsed> = source::parse(files::load(&args.path)?);
+    let parsed: Vec<Parsed> = source::parse(source::read_config(&args.path)?);
     // Unknown components are reported and known ones type-checked against
     // their argument schemas, as `alloy validate` does with its registry.
     let registry = components::registry();

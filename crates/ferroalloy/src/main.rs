@@ -4,7 +4,6 @@
 mod cmd_fmt;
 mod cmd_run;
 mod cmd_validate;
-mod files;
 mod logging;
 
 use clap::{Parser, Subcommand};

@@ -1,9 +1,12 @@
 //! The runtime: components ([`component`]) and the [`registry`] of their types,
-//! their [`health`], what the HTTP server sees of them ([`host`]), the dependency [`graph`] between blocks, and the structural
-//! checks of `alloy validate` ([`validate`]).
+//! their [`health`], the [`controller`] that loads and runs a configuration, what
+//! the HTTP server sees of it ([`host`]), the dependency [`graph`] between blocks,
+//! the structural checks of `alloy validate` ([`validate`]), and Go-worded I/O
+//! errors ([`go_io`]).
 
 pub mod component;
 pub mod controller;
+pub mod go_io;
 pub mod graph;
 pub mod health;
 pub mod host;

@@ -6,7 +6,6 @@
 //! `poll_frequency`, as Alloy's do, which catches changes that leave the
 //! metadata alone.
 
-use crate::go_io;
 use parking_lot::Mutex;
 use prometheus_client::metrics::gauge::Gauge;
 use runtime::component::{Component, Options};
@@ -142,7 +141,10 @@ impl LocalFile {
                     std::io::ErrorKind::IsADirectory => "read",
                     _ => "open",
                 };
-                let message = format!("failed to read file: {}", go_io::path_error(op, path, &e));
+                let message = format!(
+                    "failed to read file: {}",
+                    runtime::go_io::path_error(op, path, &e)
+                );
                 tracing::error!(component = %self.opts.id, path = %path.display(), "{message}");
                 *self.health.lock() = Health::unhealthy(message.clone());
                 return Err(message);

@@ -3,8 +3,8 @@
 //! configuration and for `import.file`.
 
 use super::node::Located;
+use crate::go_io::{path_error as io_error, read};
 use crate::validate::{self, Parsed};
-use std::io;
 use std::path::Path;
 use std::sync::Arc;
 use syntax::diag::Diagnostics;
@@ -82,23 +82,4 @@ pub fn module_path(path: &Path) -> String {
         Some(p) if !p.as_os_str().is_empty() => p.to_string_lossy().into_owned(),
         _ => ".".into(),
     }
-}
-
-fn read(path: &Path) -> Result<Vec<u8>, String> {
-    std::fs::read(path).map_err(|e| io_error("open", path, &e))
-}
-
-/// Go's `*PathError` text: `op path: reason`, the reason in lower case and
-/// without Rust's `(os error N)` suffix.
-pub fn io_error(op: &str, path: &Path, err: &io::Error) -> String {
-    let text = err.to_string();
-    let reason = text
-        .find(" (os error ")
-        .map_or(text.as_str(), |i| &text[..i]);
-    let mut chars = reason.chars();
-    let reason: String = match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => String::new(),
-    };
-    format!("{op} {}: {reason}", path.display())
 }

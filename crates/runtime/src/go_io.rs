@@ -1,5 +1,5 @@
-//! I/O errors worded as Go words them, because Alloy's health messages and
-//! errors show Go's `*PathError` text.
+//! I/O errors worded as Go words them: Alloy's diagnostics and health messages
+//! show Go's `*PathError` text (`open x: no such file or directory`).
 
 use std::io;
 use std::path::Path;
@@ -19,6 +19,11 @@ pub fn path_error(op: &str, path: &Path, err: &io::Error) -> String {
     format!("{op} {}: {reason}", path.display())
 }
 
+/// The bytes of `path`, or Go's `open` error.
+pub fn read(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| path_error("open", path, &e))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -28,6 +33,10 @@ mod tests {
         let err = std::fs::read("/nonexistent/x").unwrap_err();
         assert_eq!(
             path_error("open", Path::new("/nonexistent/x"), &err),
+            "open /nonexistent/x: no such file or directory"
+        );
+        assert_eq!(
+            read(Path::new("/nonexistent/x")).unwrap_err(),
             "open /nonexistent/x: no such file or directory"
         );
     }
