@@ -5,53 +5,17 @@
 use std::fmt::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Appends `s` as a JSON string, escaped as Go's `json.Marshal` escapes it
-/// (including `<`, `>`, `&`, U+2028 and U+2029).
+/// Appends `s` as a JSON string, escaped as Go's `json.Marshal` escapes it.
 pub fn string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    syntax::stdlib::json::quote(out, s);
 }
 
-/// Appends a float as Go's encoder writes it: positional notation between 1e-6
-/// and 1e21, exponent notation (`1e+21`, `1e-7`) outside. Go refuses NaN and
-/// infinities; they are written as `null` so one odd value does not fail the
-/// whole answer.
+/// Appends a float as Go's encoder writes it. Go refuses NaN and infinities;
+/// they are written as `null` so one odd value does not fail the whole answer.
 pub fn float(out: &mut String, f: f64) {
-    if !f.is_finite() {
-        out.push_str("null");
-        return;
-    }
-    let abs = f.abs();
-    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
-        let text = format!("{f:e}");
-        // Rust writes `1e21` and `1e-7`; Go writes `1e+21` and `1e-7`.
-        match text.split_once('e') {
-            Some((mantissa, exp)) if !exp.starts_with('-') => {
-                let _ = write!(out, "{mantissa}e+{exp}");
-            }
-            _ => out.push_str(&text),
-        }
-    } else {
-        // Display prints the shortest digits that round-trip, never an exponent.
-        let _ = write!(out, "{f}");
+    match syntax::stdlib::json::json_float(f) {
+        Ok(text) => out.push_str(&text),
+        Err(_) => out.push_str("null"),
     }
 }
 

@@ -390,7 +390,9 @@ fn encode_into(out: &mut String, v: &Value) -> Result<(), String> {
 
 /// Go's JSON float: `'f'` form, or `'e'` below 1e-6 and from 1e21, with a
 /// one-digit negative exponent unpadded (`1e-7`).
-fn json_float(f: f64) -> Result<String, String> {
+/// A float as Go's `encoding/json` writes it (`1`, `1e+21`, `1e-7`); Go refuses
+/// NaN and infinities.
+pub fn json_float(f: f64) -> Result<String, String> {
     if !f.is_finite() {
         return Err(format!(
             "json: unsupported value: {}",
@@ -411,7 +413,9 @@ fn json_float(f: f64) -> Result<String, String> {
     Ok(crate::value::number::format_float(f))
 }
 
-fn quote(out: &mut String, s: &str) {
+/// Appends `s` as a JSON string escaped as Go's `json.Marshal` escapes it
+/// (including `<`, `>`, `&`, U+2028 and U+2029).
+pub fn quote(out: &mut String, s: &str) {
     out.push('"');
     for c in s.chars() {
         match c {

@@ -13,7 +13,7 @@ mod encoding;
 mod file;
 mod format;
 mod gofloat;
-mod json;
+pub mod json;
 mod json_path;
 mod string;
 mod sys;
