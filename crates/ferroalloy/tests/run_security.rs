@@ -3,7 +3,8 @@
 
 mod run_support;
 
-use run_support::{Alloy, dir_with, get_tls, request, self_signed_cert};
+use run_support::{Alloy, dir_with, get_tls, request};
+use testutil::tls::self_signed_cert;
 
 // admin:s3cret
 const CREDENTIALS: (&str, &str) = ("authorization", "Basic YWRtaW46czNjcmV0");

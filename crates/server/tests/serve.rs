@@ -411,36 +411,11 @@ async fn basic_auth_applies_and_changes_at_run_time() {
     assert_eq!(request(addr, "GET", "/metrics", &[]).await.status, 200);
 }
 
-/// A self-signed certificate for `localhost` made by the `openssl` tool, as
-/// PEM files in `dir`.
+/// A self-signed certificate for `localhost`: the paths of its PEM files.
 fn self_signed(dir: &std::path::Path) -> (String, String) {
-    openssl(
-        dir,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=localhost",
-            "-addext",
-            "subjectAltName=DNS:localhost",
-            // An end-entity certificate: webpki refuses a CA certificate as a server's.
-            "-addext",
-            "basicConstraints=critical,CA:FALSE",
-            "-keyout",
-            "key.pem",
-            "-out",
-            "cert.pem",
-        ],
-    );
-    let path = |name: &str| dir.join(name).to_string_lossy().into_owned();
-    (path("cert.pem"), path("key.pem"))
+    let (cert, key) = testutil::tls::self_signed_cert(dir);
+    let text = |p: std::path::PathBuf| p.to_string_lossy().into_owned();
+    (text(cert), text(key))
 }
 
 /// A client certificate and its key, as PEM.
@@ -483,17 +458,6 @@ async fn tls_request(
         .map_err(|e| e.to_string())
 }
 
-/// Runs `openssl` in `dir`.
-fn openssl(dir: &std::path::Path, args: &[&str]) {
-    let status = std::process::Command::new("openssl")
-        .current_dir(dir)
-        .args(args)
-        .stderr(std::process::Stdio::null())
-        .status()
-        .expect("openssl is installed (scripts/test installs it)");
-    assert!(status.success(), "openssl {args:?}");
-}
-
 #[tokio::test]
 async fn tls_client_certificates_verified_against_client_ca() {
     let dir = tempfile::tempdir().unwrap();
@@ -507,7 +471,7 @@ async fn tls_client_certificates_verified_against_client_ca() {
         "-nodes",
     ];
     let ca_args = [&ec[..], &["-x509", "-days", "1", "-subj", "/CN=test-ca"]].concat();
-    openssl(
+    testutil::tls::openssl(
         path,
         &[
             &["req"],
@@ -517,7 +481,7 @@ async fn tls_client_certificates_verified_against_client_ca() {
         .concat(),
     );
     let csr_args = [&ec[..], &["-subj", "/CN=client", "-keyout", "client.key"]].concat();
-    openssl(
+    testutil::tls::openssl(
         path,
         &[&["req"], &csr_args[..], &["-out", "client.csr"]].concat(),
     );
@@ -526,7 +490,7 @@ async fn tls_client_certificates_verified_against_client_ca() {
         "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n",
     )
     .unwrap();
-    openssl(
+    testutil::tls::openssl(
         path,
         &[
             "x509",

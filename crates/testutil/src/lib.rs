@@ -1,6 +1,8 @@
-//! Test support: where the shared test data lives, and generated configurations.
+//! Test support: where the shared test data lives, generated configurations and
+//! TLS certificates.
 
 pub mod alloy_gen;
+pub mod tls;
 
 use std::path::{Path, PathBuf};
 

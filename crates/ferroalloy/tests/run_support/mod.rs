@@ -158,30 +158,6 @@ pub fn run_to_exit(dir: &Path, config: &str) -> (ExitStatus, String) {
     )
 }
 
-/// A self-signed certificate and key for `localhost`, made by the `openssl`
-/// tool (installed by `scripts/test`), as PEM files in `dir`.
-pub fn self_signed_cert(dir: &Path) {
-    let status = Command::new("openssl")
-        .current_dir(dir)
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-        ])
-        .args(["-nodes", "-days", "1", "-subj", "/CN=localhost"])
-        .args(["-addext", "subjectAltName=DNS:localhost"])
-        // An end-entity certificate: webpki refuses a CA certificate as a server's.
-        .args(["-addext", "basicConstraints=critical,CA:FALSE"])
-        .args(["-keyout", "key.pem", "-out", "cert.pem"])
-        .stderr(Stdio::null())
-        .status()
-        .expect("run openssl");
-    assert!(status.success(), "openssl failed");
-}
-
 /// A temporary directory holding `files`.
 pub fn dir_with(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
