@@ -304,29 +304,50 @@ impl Component for Stubborn {
     }
 }
 
-/// Where `testcomponents.pulse` sends its numbers: a telemetry input, as a
-/// `LogsReceiver` is.
-#[derive(Clone)]
-pub struct IntReceiver(Arc<dyn Fn(i64) + Send + Sync>);
+/// Where a test component sends its items (`testcomponents.pulse` its numbers,
+/// `testcomponents.stringer` its text): a telemetry input, as a `LogsReceiver` is.
+pub struct Receiver<T: ?Sized>(Arc<dyn Fn(&T) + Send + Sync>);
 
-impl std::fmt::Debug for IntReceiver {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("IntReceiver")
+pub type IntReceiver = Receiver<i64>;
+pub type StringReceiver = Receiver<str>;
+
+/// The capsule name of a receiver of `Self`.
+pub trait Received: 'static {
+    const RECEIVER: &'static str;
+}
+
+impl Received for i64 {
+    const RECEIVER: &'static str = "testcomponents.IntReceiver";
+}
+
+impl Received for str {
+    const RECEIVER: &'static str = "testcomponents.StringReceiver";
+}
+
+impl<T: ?Sized> Clone for Receiver<T> {
+    fn clone(&self) -> Self {
+        Receiver(self.0.clone())
     }
 }
 
-impl PartialEq for IntReceiver {
-    fn eq(&self, other: &IntReceiver) -> bool {
+impl<T: Received + ?Sized> std::fmt::Debug for Receiver<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(T::RECEIVER)
+    }
+}
+
+impl<T: ?Sized> PartialEq for Receiver<T> {
+    fn eq(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
     }
 }
 
-impl CapsuleValue for IntReceiver {
+impl<T: Received + ?Sized> CapsuleValue for Receiver<T> {
     fn capsule_type(&self) -> &'static str {
-        Self::NAME
+        T::RECEIVER
     }
     fn capsule_eq(&self, other: &dyn CapsuleValue) -> bool {
-        other.as_any().downcast_ref::<IntReceiver>() == Some(self)
+        other.as_any().downcast_ref::<Self>() == Some(self)
     }
     fn is_data_receiver(&self) -> bool {
         true
@@ -336,8 +357,8 @@ impl CapsuleValue for IntReceiver {
     }
 }
 
-impl CapsuleType for IntReceiver {
-    const NAME: &'static str = "testcomponents.IntReceiver";
+impl<T: Received + ?Sized> CapsuleType for Receiver<T> {
+    const NAME: &'static str = T::RECEIVER;
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Block)]
@@ -377,7 +398,7 @@ impl Component for Pulse {
             if self.sent.load(Ordering::SeqCst) < args.max {
                 self.sent.fetch_add(1, Ordering::SeqCst);
                 for receiver in &args.forward_to {
-                    (receiver.0.0)(1);
+                    (receiver.0.0)(&1);
                 }
             }
         }
@@ -400,8 +421,8 @@ impl Component for SummationReceiver {
     fn build(opts: Options, _: NoArguments) -> Result<SummationReceiver, String> {
         let sum = Arc::new(AtomicI64::new(0));
         let target = sum.clone();
-        let receiver = IntReceiver(Arc::new(move |n| {
-            target.fetch_add(n, Ordering::SeqCst);
+        let receiver: IntReceiver = Receiver(Arc::new(move |n: &i64| {
+            target.fetch_add(*n, Ordering::SeqCst);
         }));
         opts.export_value(object([("receiver", Value::capsule(receiver))]));
         Ok(SummationReceiver { sum })
@@ -459,41 +480,6 @@ impl Component for Targets {
             .export_value(object([("output", Value::Array(args.targets))]));
         Ok(())
     }
-}
-
-/// Where `testcomponents.stringer` sends its text.
-#[derive(Clone)]
-pub struct StringReceiver(Arc<dyn Fn(&str) + Send + Sync>);
-
-impl std::fmt::Debug for StringReceiver {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("StringReceiver")
-    }
-}
-
-impl PartialEq for StringReceiver {
-    fn eq(&self, other: &StringReceiver) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
-    }
-}
-
-impl CapsuleValue for StringReceiver {
-    fn capsule_type(&self) -> &'static str {
-        Self::NAME
-    }
-    fn capsule_eq(&self, other: &dyn CapsuleValue) -> bool {
-        other.as_any().downcast_ref::<StringReceiver>() == Some(self)
-    }
-    fn is_data_receiver(&self) -> bool {
-        true
-    }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-}
-
-impl CapsuleType for StringReceiver {
-    const NAME: &'static str = "testcomponents.StringReceiver";
 }
 
 #[derive(Clone, Debug, Default, Block)]
@@ -603,7 +589,7 @@ impl Component for StringReceiverComponent {
     fn build(opts: Options, _: NoArguments) -> Result<StringReceiverComponent, String> {
         let log = Arc::new(parking_lot::Mutex::new(String::new()));
         let target = log.clone();
-        let receiver = StringReceiver(Arc::new(move |text| {
+        let receiver: StringReceiver = Receiver(Arc::new(move |text: &str| {
             let mut log = target.lock();
             log.push_str(text);
             log.push('\n');
