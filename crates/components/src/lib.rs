@@ -3,6 +3,8 @@
 
 pub mod discovery;
 pub mod local;
+pub mod otelcol;
+pub mod prometheus;
 
 #[cfg(test)]
 mod testing;

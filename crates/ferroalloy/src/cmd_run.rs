@@ -57,6 +57,13 @@ pub struct Args {
         default_value = "10m"
     )]
     shutdown_deadline: GoDuration,
+    /// Address to listen for in-memory HTTP traffic on
+    #[arg(
+        long = "server.http.memory-addr",
+        value_name = "address",
+        default_value = runtime::inmemory::DEFAULT_MEMORY_ADDR
+    )]
+    memory_addr: String,
     #[command(flatten)]
     ignored: IgnoredFlags,
 }
@@ -64,7 +71,6 @@ pub struct Args {
 /// Alloy's other `run` flags (SPEC §3.4). They are accepted so command lines
 /// written for Alloy work; none has an effect yet.
 const IGNORED_FLAGS: &[&str] = &[
-    "server.http.memory-addr",
     "server.http.enable-pprof",
     "server.http.disable-support-bundle",
     "server.http.enable-graphql",
@@ -176,9 +182,11 @@ async fn serve(args: &Args, deadline: Duration) -> Result<(), String> {
 
     let stop_http = CancellationToken::new();
     let host: Arc<dyn Host> = controller.clone();
+    let router = server::router(host, &args.ui_path_prefix);
+    let _in_memory = runtime::inmemory::serve(&args.memory_addr, router.clone());
     let http = tokio::spawn(server::serve(
         listener,
-        server::router(host, &args.ui_path_prefix),
+        router,
         server::Security::follow(controller.http()),
         stop_http.clone(),
         deadline,

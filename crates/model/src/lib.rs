@@ -1,6 +1,10 @@
-//! The data that flows between components: label sets, targets, and the
-//! relabelling engine that rewrites them.
+//! The data that flows between components: label sets, targets, the
+//! relabelling engine that rewrites them, Prometheus sample batches and OTLP
+//! payloads, and the capsules that carry receivers between components.
 
+pub mod capsule;
 pub mod labels;
+pub mod metrics;
+pub mod otlp;
 pub mod relabel;
 pub mod target;

@@ -10,6 +10,7 @@ pub mod go_io;
 pub mod graph;
 pub mod health;
 pub mod host;
+pub mod inmemory;
 pub mod registry;
 pub mod services;
 pub mod validate;

@@ -1,0 +1,2 @@
+//! `prometheus.*`: scraping, relabelling, remote_write and the embedded
+//! exporters (SPEC §2.15–§2.22).
