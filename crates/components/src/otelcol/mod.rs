@@ -3,6 +3,7 @@
 //! next consumers per signal, and the `debug_metrics` block.
 
 pub mod auth;
+pub mod config;
 
 use model::otlp::{Consumer, Signal};
 use syntax::decode::Block;
