@@ -429,26 +429,21 @@ async fn tls_request(
     client: ClientCert<'_>,
     path: &str,
 ) -> Result<Answer, String> {
-    use rustls_pki_types::pem::PemObject;
-    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in CertificateDer::pem_slice_iter(ca_pem) {
-        roots.add(cert.unwrap()).unwrap();
-    }
-    let builder = rustls::ClientConfig::builder().with_root_certificates(roots);
-    let config = match client {
-        Some((cert, key)) => {
-            let certs = CertificateDer::pem_slice_iter(cert)
-                .collect::<Result<Vec<_>, _>>()
-                .unwrap();
-            let key = PrivateKeyDer::from_pem_slice(key).unwrap();
-            builder.with_client_auth_cert(certs, key).unwrap()
-        }
-        None => builder.with_no_client_auth(),
-    };
-    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let identity = client.map(|(cert, key)| {
+        (
+            tls::certificates(cert, "cert").unwrap(),
+            tls::private_key(key).unwrap(),
+        )
+    });
+    let config = tls::client_config(tls::ClientSettings {
+        roots: Some(tls::root_store(ca_pem, "ca").unwrap()),
+        identity,
+        ..tls::ClientSettings::default()
+    })
+    .unwrap();
+    let connector = tokio_rustls::TlsConnector::from(config);
     let stream = TcpStream::connect(addr).await.unwrap();
-    let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
     let tls = connector
         .connect(name, stream)
         .await
