@@ -28,5 +28,15 @@ pub fn registry() -> Registry {
         "local.file_match",
         Stability::GenerallyAvailable,
     ));
+    registry.register(Registration::of::<otelcol::processor::batch::Batch>(
+        "otelcol.processor.batch",
+        Stability::GenerallyAvailable,
+    ));
+    registry.register(Registration::of::<
+        otelcol::processor::memory_limiter::MemoryLimiter,
+    >(
+        "otelcol.processor.memory_limiter",
+        Stability::GenerallyAvailable,
+    ));
     registry
 }
