@@ -38,5 +38,11 @@ pub fn registry() -> Registry {
         "otelcol.processor.memory_limiter",
         Stability::GenerallyAvailable,
     ));
+    registry.register(Registration::of::<
+        otelcol::processor::attributes::AttributesProcessor,
+    >(
+        "otelcol.processor.attributes",
+        Stability::GenerallyAvailable,
+    ));
     registry
 }

@@ -8,13 +8,12 @@
 //! batch that must be cut is decoded. The caller's `consume` returns once its
 //! data is pending, as the Collector's does.
 
-use super::split::Split;
 use super::export_input;
+use super::split::Split;
 use crate::otelcol::{DebugMetrics, Output};
 use model::otlp::{
-    ClientInfo, Consume, ConsumeError, ConsumeFuture, Consumer, Context,
-    ExportLogsServiceRequest, ExportMetricsServiceRequest, ExportTraceServiceRequest, Payload,
-    Signal, Telemetry,
+    ClientInfo, Consume, ConsumeError, ConsumeFuture, Consumer, Context, ExportLogsServiceRequest,
+    ExportMetricsServiceRequest, ExportTraceServiceRequest, Payload, Signal, Telemetry,
 };
 use parking_lot::{Mutex, RwLock};
 use runtime::component::{Component, Options};
@@ -115,10 +114,16 @@ struct Input {
 impl Input {
     /// The channel of the batcher for `signal` and this client's metadata,
     /// started on first use.
-    fn batcher(&self, signal: Signal, client: &ClientInfo) -> Result<mpsc::Sender<Telemetry>, ConsumeError> {
+    fn batcher(
+        &self,
+        signal: Signal,
+        client: &ClientInfo,
+    ) -> Result<mpsc::Sender<Telemetry>, ConsumeError> {
         let mut state = self.state.lock();
         if state.closed {
-            return Err(ConsumeError::retryable("the batch processor is shutting down"));
+            return Err(ConsumeError::retryable(
+                "the batch processor is shutting down",
+            ));
         }
         let values: Vec<Vec<String>> = state
             .args
@@ -299,9 +304,7 @@ async fn run_batcher<M: Batchable>(
         };
         pending.push(payload);
         let mut sent = false;
-        while pending.items > 0
-            && (deadline.is_none() || pending.items >= limits.send_batch_size)
-        {
+        while pending.items > 0 && (deadline.is_none() || pending.items >= limits.send_batch_size) {
             send(pending.take(limits.send_batch_max_size)).await;
             sent = true;
         }
@@ -402,7 +405,14 @@ mod tests {
             .collect()
     }
 
-    fn start(args: Arguments) -> (Arc<Batch>, Consumer, CancellationToken, tokio::task::JoinHandle<()>) {
+    fn start(
+        args: Arguments,
+    ) -> (
+        Arc<Batch>,
+        Consumer,
+        CancellationToken,
+        tokio::task::JoinHandle<()>,
+    ) {
         let (opts, exports) = options("otelcol.processor.batch.test");
         let component = Arc::new(Batch::build(opts, args).unwrap());
         let input = input_of(&exports);
@@ -434,17 +444,33 @@ mod tests {
             ..Arguments::default()
         });
         let ctx = Context::default();
-        input.consume(traces(spans(0, 4)), ctx.clone()).await.unwrap();
-        input.consume(traces(spans(4, 4)), ctx.clone()).await.unwrap();
+        input
+            .consume(traces(spans(0, 4)), ctx.clone())
+            .await
+            .unwrap();
+        input
+            .consume(traces(spans(4, 4)), ctx.clone())
+            .await
+            .unwrap();
         // 8 items: below the batch size, nothing is sent before the timeout.
-        input.consume(traces(spans(8, 9)), ctx.clone()).await.unwrap();
+        input
+            .consume(traces(spans(8, 9)), ctx.clone())
+            .await
+            .unwrap();
         // 17 items: 15 go, 2 stay.
         eventually("a batch", || recorder.sizes() == [15]).await;
-        input.consume(traces(spans(17, 30)), ctx.clone()).await.unwrap();
+        input
+            .consume(traces(spans(17, 30)), ctx.clone())
+            .await
+            .unwrap();
         eventually("two more batches", || recorder.sizes() == [15, 15, 15]).await;
         shutdown.cancel();
         run.await.unwrap();
-        assert_eq!(recorder.sizes(), [15, 15, 15, 2], "the rest is sent at shutdown");
+        assert_eq!(
+            recorder.sizes(),
+            [15, 15, 15, 2],
+            "the rest is sent at shutdown"
+        );
         assert_eq!(span_ids(&recorder.traces()), (0..47).collect::<Vec<_>>());
     }
 
@@ -457,9 +483,18 @@ mod tests {
             output: output(consumer),
             ..Arguments::default()
         });
-        input.consume(traces(spans(0, 3)), Context::default()).await.unwrap();
-        input.consume(traces(spans(3, 2)), Context::default()).await.unwrap();
-        eventually("the timeout", || recorder.sizes().iter().sum::<usize>() == 5).await;
+        input
+            .consume(traces(spans(0, 3)), Context::default())
+            .await
+            .unwrap();
+        input
+            .consume(traces(spans(3, 2)), Context::default())
+            .await
+            .unwrap();
+        eventually("the timeout", || {
+            recorder.sizes().iter().sum::<usize>() == 5
+        })
+        .await;
         shutdown.cancel();
         run.await.unwrap();
         assert_eq!(span_ids(&recorder.traces()), [0, 1, 2, 3, 4]);
@@ -476,11 +511,19 @@ mod tests {
         });
         let mut expected = 0;
         let mut messages = Vec::new();
-        for name in ["0001-http-traces.pb", "0004-grpc-traces.pb", "0005-grpc-traces.pb"] {
-            let payload = Payload::<ExportTraceServiceRequest>::from_encoded(captured(name)).unwrap();
+        for name in [
+            "0001-http-traces.pb",
+            "0004-grpc-traces.pb",
+            "0005-grpc-traces.pb",
+        ] {
+            let payload =
+                Payload::<ExportTraceServiceRequest>::from_encoded(captured(name)).unwrap();
             expected += payload.items();
             messages.push(payload.clone().into_message());
-            input.consume(Telemetry::Traces(payload), Context::default()).await.unwrap();
+            input
+                .consume(Telemetry::Traces(payload), Context::default())
+                .await
+                .unwrap();
         }
         shutdown.cancel();
         run.await.unwrap();
@@ -508,11 +551,26 @@ mod tests {
                 ..ClientInfo::default()
             })
         };
-        input.consume(traces(spans(0, 2)), tenant("a")).await.unwrap();
-        input.consume(traces(spans(2, 3)), tenant("b")).await.unwrap();
-        input.consume(traces(spans(5, 1)), tenant("a")).await.unwrap();
-        let refused = input.consume(traces(spans(6, 1)), tenant("c")).await.unwrap_err();
-        assert_eq!(refused.message, "too many batcher metadata-value combinations");
+        input
+            .consume(traces(spans(0, 2)), tenant("a"))
+            .await
+            .unwrap();
+        input
+            .consume(traces(spans(2, 3)), tenant("b"))
+            .await
+            .unwrap();
+        input
+            .consume(traces(spans(5, 1)), tenant("a"))
+            .await
+            .unwrap();
+        let refused = input
+            .consume(traces(spans(6, 1)), tenant("c"))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            refused.message,
+            "too many batcher metadata-value combinations"
+        );
         assert!(!refused.is_retryable());
         shutdown.cancel();
         run.await.unwrap();
@@ -523,7 +581,10 @@ mod tests {
             .map(|(t, ctx)| (ctx.metadata("x-tenant").to_vec(), t.items()))
             .collect();
         by_tenant.sort();
-        assert_eq!(by_tenant, [(vec!["a".to_string()], 3), (vec!["b".to_string()], 3)]);
+        assert_eq!(
+            by_tenant,
+            [(vec!["a".to_string()], 3), (vec!["b".to_string()], 3)]
+        );
     }
 
     #[tokio::test]
@@ -535,7 +596,10 @@ mod tests {
             ..Arguments::default()
         };
         let (component, input, shutdown, run) = start(args.clone());
-        input.consume(traces(spans(0, 3)), Context::default()).await.unwrap();
+        input
+            .consume(traces(spans(0, 3)), Context::default())
+            .await
+            .unwrap();
         let (second, consumer) = Recorder::new();
         component
             .update(Arguments {
@@ -544,8 +608,14 @@ mod tests {
                 ..args
             })
             .unwrap();
-        input.consume(traces(spans(3, 5)), Context::default()).await.unwrap();
-        eventually("both batches", || first.sizes().len() + second.sizes().len() == 2).await;
+        input
+            .consume(traces(spans(3, 5)), Context::default())
+            .await
+            .unwrap();
+        eventually("both batches", || {
+            first.sizes().len() + second.sizes().len() == 2
+        })
+        .await;
         shutdown.cancel();
         run.await.unwrap();
         let mut ids = span_ids(&first.traces());
