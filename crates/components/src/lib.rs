@@ -44,5 +44,11 @@ pub fn registry() -> Registry {
         "otelcol.processor.attributes",
         Stability::GenerallyAvailable,
     ));
+    registry.register(Registration::of::<
+        otelcol::processor::probabilistic_sampler::ProbabilisticSampler,
+    >(
+        "otelcol.processor.probabilistic_sampler",
+        Stability::GenerallyAvailable,
+    ));
     registry
 }

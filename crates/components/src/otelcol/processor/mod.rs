@@ -10,6 +10,7 @@ pub mod attributes;
 pub mod batch;
 pub mod memory_limiter;
 pub mod probabilistic_sampler;
+mod sampling;
 mod split;
 
 use crate::otelcol::Output;

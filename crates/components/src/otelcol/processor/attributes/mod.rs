@@ -9,6 +9,8 @@ mod value;
 pub use actions::ActionArgs;
 pub use filter::{AttributeArgs, LibraryArgs, MatchArgs, RegexpArgs, SeverityArgs};
 pub use value::ConfigValue;
+/// Attribute lookups other processors share.
+pub(crate) use value::{as_string as value_text, get as attribute, put as set_attribute};
 
 use super::{Process, Stage, export_input};
 use crate::otelcol::{DebugMetrics, Output};
