@@ -8,7 +8,7 @@
 
 use super::{Process, Stage, export_input};
 use crate::otelcol::{DebugMetrics, Output};
-use model::otlp::{ClientInfo, ConsumeError, Consumer, Telemetry};
+use model::otlp::{ClientInfo, ConsumeError, Consumer, Signal, Telemetry};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use runtime::component::{Component, Options};
@@ -219,7 +219,11 @@ impl Component for MemoryLimiter {
     type Arguments = Arguments;
 
     fn build(opts: Options, args: Arguments) -> Result<MemoryLimiter, String> {
-        let refused = Family::default();
+        let refused: Family<[(&'static str, &'static str); 1], Counter> = Family::default();
+        // Zero counts are shown from the start, so dashboards see the series.
+        for signal in Signal::ALL {
+            let _ = refused.get_or_create(&[("signal", signal.as_str())]);
+        }
         opts.metrics.lock().register(
             "otelcol_processor_refused_items",
             "Items (spans, metric points, log records) refused because memory usage was high",
