@@ -195,41 +195,28 @@ trait Batchable: Split + Send {
     fn wrap(payload: Payload<Self>) -> Telemetry;
 }
 
-impl Batchable for ExportTraceServiceRequest {
-    fn unwrap(data: Telemetry) -> Option<Payload<Self>> {
-        match data {
-            Telemetry::Traces(p) => Some(p),
-            _ => None,
+/// `Batchable` for the request type of a `Telemetry` variant.
+macro_rules! batchable {
+    ($($request:ty => $variant:ident),*) => {$(
+        impl Batchable for $request {
+            fn unwrap(data: Telemetry) -> Option<Payload<Self>> {
+                match data {
+                    Telemetry::$variant(p) => Some(p),
+                    _ => None,
+                }
+            }
+            fn wrap(payload: Payload<Self>) -> Telemetry {
+                Telemetry::$variant(payload)
+            }
         }
-    }
-    fn wrap(payload: Payload<Self>) -> Telemetry {
-        Telemetry::Traces(payload)
-    }
+    )*};
 }
 
-impl Batchable for ExportMetricsServiceRequest {
-    fn unwrap(data: Telemetry) -> Option<Payload<Self>> {
-        match data {
-            Telemetry::Metrics(p) => Some(p),
-            _ => None,
-        }
-    }
-    fn wrap(payload: Payload<Self>) -> Telemetry {
-        Telemetry::Metrics(payload)
-    }
-}
-
-impl Batchable for ExportLogsServiceRequest {
-    fn unwrap(data: Telemetry) -> Option<Payload<Self>> {
-        match data {
-            Telemetry::Logs(p) => Some(p),
-            _ => None,
-        }
-    }
-    fn wrap(payload: Payload<Self>) -> Telemetry {
-        Telemetry::Logs(payload)
-    }
-}
+batchable!(
+    ExportTraceServiceRequest => Traces,
+    ExportMetricsServiceRequest => Metrics,
+    ExportLogsServiceRequest => Logs
+);
 
 /// The requests a batcher holds, oldest first.
 struct Pending<M> {

@@ -85,8 +85,24 @@ pub(crate) mod testing {
         Consume, ConsumeFuture, Consumer, Context, ExportLogsServiceRequest,
         ExportMetricsServiceRequest, ExportTraceServiceRequest, Payload, Telemetry,
     };
+    use opentelemetry_proto::tonic::common::v1::any_value::Value as Any;
+    use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue};
     use parking_lot::Mutex;
     use std::sync::Arc;
+
+    /// An attribute.
+    pub fn kv(key: &str, value: Any) -> KeyValue {
+        KeyValue {
+            key: key.into(),
+            value: Some(AnyValue { value: Some(value) }),
+            ..KeyValue::default()
+        }
+    }
+
+    /// A string attribute.
+    pub fn str_kv(key: &str, value: &str) -> KeyValue {
+        kv(key, Any::StringValue(value.into()))
+    }
 
     /// Keeps everything it is given, with its context.
     #[derive(Default)]

@@ -582,12 +582,12 @@ impl Component for ProbabilisticSampler {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::otelcol::processor::testing::kv;
     use crate::otelcol::processor::testing::{Recorder, input_of, logs, metrics, traces};
     use crate::testing::options;
     use model::otlp::{
         Context, ExportLogsServiceRequest, ExportMetricsServiceRequest, ExportTraceServiceRequest,
     };
-    use opentelemetry_proto::tonic::common::v1::AnyValue;
     use opentelemetry_proto::tonic::logs::v1::{ResourceLogs, ScopeLogs};
     use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans};
 
@@ -627,14 +627,6 @@ mod tests {
             trace_id,
             span_id: vec![1; 8],
             ..Span::default()
-        }
-    }
-
-    fn kv(key: &str, value: Any) -> KeyValue {
-        KeyValue {
-            key: key.into(),
-            value: Some(AnyValue { value: Some(value) }),
-            ..KeyValue::default()
         }
     }
 

@@ -5,6 +5,7 @@
 
 use model::otlp::{
     ExportLogsServiceRequest, ExportMetricsServiceRequest, ExportTraceServiceRequest, Request,
+    data_points,
 };
 use opentelemetry_proto::tonic::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
 use opentelemetry_proto::tonic::metrics::v1::metric::Data;
@@ -145,20 +146,9 @@ const METRICS: Levels<ResourceMetrics, ScopeMetrics, Metric> = Levels {
         metrics: Vec::new(),
         schema_url: s.schema_url.clone(),
     },
-    weight: metric_points,
+    weight: data_points,
     cut_item: cut_metric,
 };
-
-fn metric_points(metric: &Metric) -> usize {
-    match &metric.data {
-        Some(Data::Gauge(g)) => g.data_points.len(),
-        Some(Data::Sum(s)) => s.data_points.len(),
-        Some(Data::Histogram(h)) => h.data_points.len(),
-        Some(Data::ExponentialHistogram(h)) => h.data_points.len(),
-        Some(Data::Summary(s)) => s.data_points.len(),
-        None => 0,
-    }
-}
 
 /// The first `n` data points of `metric` as a metric of the same name, type
 /// and temporality.
@@ -321,6 +311,6 @@ mod tests {
         assert_eq!(sum.data_points[0].time_unix_nano, 0);
         let rest = &request.resource_metrics[0].scope_metrics[0].metrics[0];
         assert_eq!(rest.name, "b");
-        assert_eq!(metric_points(rest), 4);
+        assert_eq!(data_points(rest), 4);
     }
 }

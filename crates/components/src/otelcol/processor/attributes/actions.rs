@@ -355,15 +355,7 @@ fn convert(value: &Any, target: Target) -> Option<Any> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use opentelemetry_proto::tonic::common::v1::AnyValue;
-
-    fn kv(key: &str, value: Any) -> KeyValue {
-        KeyValue {
-            key: key.into(),
-            value: Some(AnyValue { value: Some(value) }),
-            ..KeyValue::default()
-        }
-    }
+    use crate::otelcol::processor::testing::kv;
 
     fn s(v: &str) -> Any {
         Any::StringValue(v.into())

@@ -443,17 +443,8 @@ fn check_for(args: &MatchArgs, signal: Signal) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::otelcol::processor::testing::str_kv as kv;
     use opentelemetry_proto::tonic::common::v1::AnyValue;
-
-    fn kv(key: &str, value: &str) -> KeyValue {
-        KeyValue {
-            key: key.into(),
-            value: Some(AnyValue {
-                value: Some(Any::StringValue(value.into())),
-            }),
-            ..KeyValue::default()
-        }
-    }
 
     fn span(name: &str, kind: i32, attributes: Vec<KeyValue>) -> Span {
         Span {

@@ -169,26 +169,15 @@ impl Component for AttributesProcessor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::otelcol::processor::testing::str_kv as kv;
     use crate::otelcol::processor::testing::{Recorder, captured, input_of, logs, metrics, traces};
     use crate::testing::options;
     use model::otlp::{
         Context, ExportLogsServiceRequest, ExportMetricsServiceRequest, ExportTraceServiceRequest,
         Payload,
     };
-    use opentelemetry_proto::tonic::common::v1::AnyValue;
-    use opentelemetry_proto::tonic::common::v1::any_value::Value as Any;
     use opentelemetry_proto::tonic::resource::v1::Resource;
     use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
-
-    fn kv(key: &str, value: &str) -> KeyValue {
-        KeyValue {
-            key: key.into(),
-            value: Some(AnyValue {
-                value: Some(Any::StringValue(value.into())),
-            }),
-            ..KeyValue::default()
-        }
-    }
 
     fn upsert(key: &str, value: &str) -> ActionArgs {
         ActionArgs {
