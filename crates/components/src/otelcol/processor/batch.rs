@@ -16,6 +16,9 @@ use model::otlp::{
     ExportMetricsServiceRequest, ExportTraceServiceRequest, Payload, Signal, Telemetry,
 };
 use parking_lot::{Mutex, RwLock};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
 use runtime::component::{Component, Options};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -94,6 +97,53 @@ struct Limits {
     send_batch_max_size: usize,
 }
 
+/// The Collector's self-metrics of the batch processor.
+struct BatchMetrics {
+    size_trigger: Counter,
+    timeout_trigger: Counter,
+    send_size: Histogram,
+    cardinality: Gauge,
+}
+
+impl BatchMetrics {
+    fn register(opts: &Options) -> Arc<BatchMetrics> {
+        let metrics = BatchMetrics {
+            size_trigger: Counter::default(),
+            timeout_trigger: Counter::default(),
+            send_size: Histogram::new(SEND_SIZE_BUCKETS),
+            cardinality: Gauge::default(),
+        };
+        let mut registry = opts.metrics.lock();
+        registry.register(
+            "otelcol_processor_batch_batch_size_trigger_send",
+            "Number of times the batch was sent due to a size trigger",
+            metrics.size_trigger.clone(),
+        );
+        registry.register(
+            "otelcol_processor_batch_timeout_trigger_send",
+            "Number of times the batch was sent due to a timeout trigger",
+            metrics.timeout_trigger.clone(),
+        );
+        registry.register(
+            "otelcol_processor_batch_batch_send_size",
+            "Number of units in the batch",
+            metrics.send_size.clone(),
+        );
+        registry.register(
+            "otelcol_processor_batch_metadata_cardinality",
+            "Number of distinct metadata value combinations being processed",
+            metrics.cardinality.clone(),
+        );
+        Arc::new(metrics)
+    }
+}
+
+/// The Collector's buckets for `otelcol_processor_batch_batch_send_size`.
+const SEND_SIZE_BUCKETS: [f64; 22] = [
+    10.0, 25.0, 50.0, 75.0, 100.0, 250.0, 500.0, 750.0, 1000.0, 2000.0, 3000.0, 4000.0, 5000.0,
+    6000.0, 7000.0, 8000.0, 9000.0, 10000.0, 20000.0, 30000.0, 50000.0, 100000.0,
+];
+
 /// A batcher's identity: the signal and the values of the metadata keys.
 type BatcherKey = (Signal, Vec<Vec<String>>);
 
@@ -102,6 +152,7 @@ struct Batching {
     args: Arguments,
     output: Arc<RwLock<Output>>,
     batchers: HashMap<BatcherKey, mpsc::Sender<Telemetry>>,
+    metrics: Arc<BatchMetrics>,
     /// Set at shutdown: no new batchers.
     closed: bool,
 }
@@ -160,19 +211,25 @@ impl Input {
                 .collect(),
             ..ClientInfo::default()
         });
-        let output = state.output.clone();
+        let batcher = Batcher {
+            limits,
+            output: state.output.clone(),
+            context,
+            metrics: state.metrics.clone(),
+        };
         match signal {
-            Signal::Traces => self.tasks.spawn(run_batcher::<ExportTraceServiceRequest>(
-                receiver, limits, output, context,
-            )),
-            Signal::Metrics => self.tasks.spawn(run_batcher::<ExportMetricsServiceRequest>(
-                receiver, limits, output, context,
-            )),
-            Signal::Logs => self.tasks.spawn(run_batcher::<ExportLogsServiceRequest>(
-                receiver, limits, output, context,
-            )),
+            Signal::Traces => self
+                .tasks
+                .spawn(batcher.run::<ExportTraceServiceRequest>(receiver)),
+            Signal::Metrics => self
+                .tasks
+                .spawn(batcher.run::<ExportMetricsServiceRequest>(receiver)),
+            Signal::Logs => self
+                .tasks
+                .spawn(batcher.run::<ExportLogsServiceRequest>(receiver)),
         };
         state.batchers.insert(key, sender.clone());
+        state.metrics.cardinality.set(state.batchers.len() as i64);
         Ok(sender)
     }
 }
@@ -250,58 +307,73 @@ impl<M: Batchable> Pending<M> {
     }
 }
 
-async fn run_batcher<M: Batchable>(
-    mut receiver: mpsc::Receiver<Telemetry>,
+/// What one batcher task needs.
+struct Batcher {
     limits: Limits,
     output: Arc<RwLock<Output>>,
     context: Context,
-) {
-    let mut pending = Pending::<M> {
-        parts: Vec::new(),
-        items: 0,
-    };
-    let send = |payload: Payload<M>| {
-        let consumers = output.read().consumers(M::SIGNAL).to_vec();
-        let context = context.clone();
-        async move {
-            let items = payload.items();
-            if let Err(e) = model::otlp::fan_out(&consumers, M::wrap(payload), context).await {
-                tracing::warn!(error = %e, items, "the batch processor could not send a batch");
-            }
-        }
-    };
-    let mut deadline = limits.timeout.map(|t| Instant::now() + t);
-    loop {
-        let received = match deadline {
-            Some(at) => tokio::select! {
-                received = receiver.recv() => received,
-                () = tokio::time::sleep_until(at) => {
-                    if pending.items > 0 {
-                        send(pending.take(limits.send_batch_max_size)).await;
-                    }
-                    deadline = limits.timeout.map(|t| Instant::now() + t);
-                    continue;
-                }
-            },
-            None => receiver.recv().await,
-        };
-        let Some(data) = received else { break };
-        let Some(payload) = M::unwrap(data) else {
-            continue;
-        };
-        pending.push(payload);
-        let mut sent = false;
-        while pending.items > 0 && (deadline.is_none() || pending.items >= limits.send_batch_size) {
-            send(pending.take(limits.send_batch_max_size)).await;
-            sent = true;
-        }
-        if sent {
-            deadline = limits.timeout.map(|t| Instant::now() + t);
+    metrics: Arc<BatchMetrics>,
+}
+
+impl Batcher {
+    /// Takes a batch off `pending` and sends it to the current output; a
+    /// refusal is logged, as the Collector does (the senders were answered
+    /// when their data became pending).
+    async fn send<M: Batchable>(&self, pending: &mut Pending<M>, trigger: &Counter) {
+        let payload = pending.take(self.limits.send_batch_max_size);
+        let items = payload.items();
+        trigger.inc();
+        self.metrics.send_size.observe(items as f64);
+        let consumers = self.output.read().consumers(M::SIGNAL).to_vec();
+        if let Err(e) =
+            model::otlp::fan_out(&consumers, M::wrap(payload), self.context.clone()).await
+        {
+            tracing::warn!(error = %e, items, "the batch processor could not send a batch");
         }
     }
-    // The input is closed (shutdown or new arguments): send what is left.
-    while pending.items > 0 {
-        send(pending.take(limits.send_batch_max_size)).await;
+
+    async fn run<M: Batchable>(self, mut receiver: mpsc::Receiver<Telemetry>) {
+        let mut pending = Pending::<M> {
+            parts: Vec::new(),
+            items: 0,
+        };
+        let limits = self.limits;
+        let next_deadline = || limits.timeout.map(|t| Instant::now() + t);
+        let mut deadline = next_deadline();
+        loop {
+            let received = match deadline {
+                Some(at) => tokio::select! {
+                    received = receiver.recv() => received,
+                    () = tokio::time::sleep_until(at) => {
+                        if pending.items > 0 {
+                            self.send(&mut pending, &self.metrics.timeout_trigger).await;
+                        }
+                        deadline = next_deadline();
+                        continue;
+                    }
+                },
+                None => receiver.recv().await,
+            };
+            let Some(data) = received else { break };
+            let Some(payload) = M::unwrap(data) else {
+                continue;
+            };
+            pending.push(payload);
+            let mut sent = false;
+            while pending.items > 0
+                && (deadline.is_none() || pending.items >= limits.send_batch_size)
+            {
+                self.send(&mut pending, &self.metrics.size_trigger).await;
+                sent = true;
+            }
+            if sent {
+                deadline = next_deadline();
+            }
+        }
+        // The input is closed (shutdown or new arguments): send what is left.
+        while pending.items > 0 {
+            self.send(&mut pending, &self.metrics.timeout_trigger).await;
+        }
     }
 }
 
@@ -313,8 +385,10 @@ impl Component for Batch {
     type Arguments = Arguments;
 
     fn build(opts: Options, args: Arguments) -> Result<Batch, String> {
+        let metrics = BatchMetrics::register(&opts);
         let input = Arc::new(Input {
             state: Mutex::new(Batching {
+                metrics,
                 output: Arc::new(RwLock::new(args.output.clone())),
                 args,
                 batchers: HashMap::new(),
@@ -333,6 +407,7 @@ impl Component for Batch {
             state.closed = true;
             // Dropping the channels makes each batcher send what it holds and end.
             state.batchers.clear();
+            state.metrics.cardinality.set(0);
         }
         self.input.tasks.close();
         self.input.tasks.wait().await;
@@ -352,6 +427,7 @@ impl Component for Batch {
             // New limits or keys: the old batchers send what they hold and end;
             // new ones start on demand.
             state.batchers.clear();
+            state.metrics.cardinality.set(0);
         }
         state.args = args;
         Ok(())
@@ -423,7 +499,7 @@ mod tests {
     #[tokio::test]
     async fn sends_when_the_batch_size_is_reached_and_cuts_at_the_max_size() {
         let (recorder, consumer) = Recorder::new();
-        let (_c, input, shutdown, run) = start(Arguments {
+        let (c, input, shutdown, run) = start(Arguments {
             timeout: GoDuration::from_secs(3600),
             send_batch_size: 10,
             send_batch_max_size: 15,
@@ -458,6 +534,9 @@ mod tests {
             [15, 15, 15, 2],
             "the rest is sent at shutdown"
         );
+        let state = c.input.state.lock();
+        assert_eq!(state.metrics.size_trigger.get(), 3);
+        assert_eq!(state.metrics.timeout_trigger.get(), 1);
         assert_eq!(span_ids(&recorder.traces()), (0..47).collect::<Vec<_>>());
     }
 
