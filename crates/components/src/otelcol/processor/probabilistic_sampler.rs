@@ -18,6 +18,8 @@ use opentelemetry_proto::tonic::common::v1::KeyValue;
 use opentelemetry_proto::tonic::common::v1::any_value::Value as Any;
 use opentelemetry_proto::tonic::logs::v1::LogRecord;
 use opentelemetry_proto::tonic::trace::v1::Span;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
 use runtime::component::{Component, Options};
 use std::sync::Arc;
 use syntax::decode::{Block, Validate};
@@ -161,13 +163,91 @@ pub struct Sampler {
     sampling_priority: String,
 }
 
-/// What an item says about its sampling: its randomness (`None`: it has
-/// none), its sampling state (`None`: unreadable) and whether both can be used.
-type Found = (
-    Option<Randomness>,
-    Option<SamplingState>,
-    Result<(), String>,
-);
+/// What an item says about its sampling.
+struct Found {
+    /// `None`: the item has none.
+    randomness: Option<Randomness>,
+    /// `None`: unreadable.
+    state: Option<SamplingState>,
+    /// Whether randomness and state can be used.
+    check: Result<(), String>,
+    policy: Policy,
+}
+
+/// Where an item's randomness came from: the `policy` label of the
+/// Collector's `count_*_sampled` metrics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Policy {
+    TraceIdHash,
+    TraceIdW3c,
+    SamplingRandomness,
+    Attribute,
+    SamplingPriority,
+    Missing,
+}
+
+impl Policy {
+    const ALL: [Policy; 6] = [
+        Policy::TraceIdHash,
+        Policy::TraceIdW3c,
+        Policy::SamplingRandomness,
+        Policy::Attribute,
+        Policy::SamplingPriority,
+        Policy::Missing,
+    ];
+
+    fn label(self, attribute: &str) -> &str {
+        match self {
+            Policy::TraceIdHash => "trace_id_hash",
+            Policy::TraceIdW3c => "trace_id_w3c",
+            Policy::SamplingRandomness => "sampling_randomness",
+            Policy::Attribute => attribute,
+            Policy::SamplingPriority => "sampling_priority",
+            Policy::Missing => "missing_randomness",
+        }
+    }
+}
+
+/// Decisions of one request, counted before they are added to the metric.
+#[derive(Default)]
+struct Tally([[u64; 2]; Policy::ALL.len()]);
+
+impl Tally {
+    fn count(&mut self, policy: Policy, sampled: bool) {
+        let i = Policy::ALL.iter().position(|p| *p == policy).unwrap_or(0);
+        self.0[i][usize::from(sampled)] += 1;
+    }
+
+    fn publish(&self, family: &SampledCount, attribute: &str) {
+        for (policy, counts) in Policy::ALL.iter().zip(&self.0) {
+            for (sampled, n) in ["false", "true"].iter().zip(counts) {
+                if *n > 0 {
+                    family
+                        .get_or_create(&vec![
+                            ("policy".to_owned(), policy.label(attribute).to_owned()),
+                            ("sampled".to_owned(), (*sampled).to_owned()),
+                        ])
+                        .inc_by(*n);
+                }
+            }
+        }
+    }
+}
+
+type SampledCount = Family<Vec<(String, String)>, Counter>;
+
+/// Where consistent-mode randomness was found.
+fn source(state: &SamplingState, from_id: bool, from_attribute: bool) -> Policy {
+    if state.randomness.is_some() {
+        Policy::SamplingRandomness
+    } else if from_id {
+        Policy::TraceIdW3c
+    } else if from_attribute {
+        Policy::Attribute
+    } else {
+        Policy::Missing
+    }
+}
 
 impl Sampler {
     fn new(args: &Arguments, logs: bool) -> Sampler {
@@ -230,7 +310,12 @@ impl Sampler {
 
     /// In hash mode an item that already carries sampling information is left
     /// alone; otherwise it gets the hash's randomness written out.
-    fn adopt_hash(&self, randomness: Randomness, mut state: SamplingState) -> Found {
+    fn adopt_hash(
+        &self,
+        randomness: Randomness,
+        mut state: SamplingState,
+        policy: Policy,
+    ) -> Found {
         let check = if state.randomness.is_some() {
             Err(RANDOMNESS_IN_USE.into())
         } else if state.threshold.is_some() {
@@ -239,7 +324,12 @@ impl Sampler {
             state.randomness = Some(randomness);
             Ok(())
         };
-        (Some(randomness), Some(state), check)
+        Found {
+            randomness: Some(randomness),
+            state: Some(state),
+            check,
+            policy,
+        }
     }
 
     fn span_randomness(&self, span: &Span) -> Found {
@@ -247,18 +337,34 @@ impl Sampler {
         if self.hashing() {
             let randomness = hash_randomness(&span.trace_id, self.hash_seed);
             return match parsed {
-                Err(e) => (Some(randomness), None, Err(e)),
-                Ok(ts) => self.adopt_hash(randomness, ts.otel),
+                Err(e) => Found {
+                    randomness: Some(randomness),
+                    state: None,
+                    check: Err(e),
+                    policy: Policy::TraceIdHash,
+                },
+                Ok(ts) => self.adopt_hash(randomness, ts.otel, Policy::TraceIdHash),
             };
         }
         match parsed {
-            Err(e) => (None, None, Err(e)),
+            Err(e) => Found {
+                randomness: None,
+                state: None,
+                check: Err(e),
+                policy: Policy::Missing,
+            },
             Ok(ts) => {
-                let randomness = ts.otel.randomness.or_else(|| {
-                    (!is_empty_id(&span.trace_id))
-                        .then(|| Randomness::from_trace_id(&span.trace_id))
-                });
-                (randomness, Some(ts.otel), Ok(()))
+                let from_id = !is_empty_id(&span.trace_id);
+                let randomness = ts
+                    .otel
+                    .randomness
+                    .or_else(|| from_id.then(|| Randomness::from_trace_id(&span.trace_id)));
+                Found {
+                    randomness,
+                    policy: source(&ts.otel, from_id, false),
+                    state: Some(ts.otel),
+                    check: Ok(()),
+                }
             }
         }
     }
@@ -273,34 +379,66 @@ impl Sampler {
                 .map(|v| hash_randomness(&value_bytes(v), self.hash_seed))
         };
         if self.hashing() {
-            let randomness = if self.logs_trace_id {
-                Some(hash_randomness(&log.trace_id, self.hash_seed))
+            let (randomness, policy) = if self.logs_trace_id {
+                let r = hash_randomness(&log.trace_id, self.hash_seed);
+                (Some(r), Policy::TraceIdHash)
             } else {
-                from_attribute()
+                let r = from_attribute();
+                (
+                    r,
+                    if r.is_some() {
+                        Policy::Attribute
+                    } else {
+                        Policy::Missing
+                    },
+                )
             };
             return match (parsed, randomness) {
-                (Err(e), r) => (r, None, Err(e)),
-                (Ok(state), Some(r)) => self.adopt_hash(r, state),
-                (Ok(state), None) if state.randomness.is_some() => {
-                    (None, Some(state), Err(RANDOMNESS_IN_USE.into()))
-                }
-                (Ok(state), None) if state.threshold.is_some() => {
-                    (None, Some(state), Err(THRESHOLD_IN_USE.into()))
-                }
-                (Ok(state), None) => (None, Some(state), Ok(())),
+                (Err(e), randomness) => Found {
+                    randomness,
+                    state: None,
+                    check: Err(e),
+                    policy,
+                },
+                (Ok(state), Some(r)) => self.adopt_hash(r, state, policy),
+                (Ok(state), None) => Found {
+                    randomness: None,
+                    check: if state.randomness.is_some() {
+                        Err(RANDOMNESS_IN_USE.into())
+                    } else if state.threshold.is_some() {
+                        Err(THRESHOLD_IN_USE.into())
+                    } else {
+                        Ok(())
+                    },
+                    state: Some(state),
+                    policy,
+                },
             };
         }
         match parsed {
-            Err(e) => (None, None, Err(e)),
+            Err(e) => Found {
+                randomness: None,
+                state: None,
+                check: Err(e),
+                policy: Policy::Missing,
+            },
             Ok(state) => {
-                let randomness = state.randomness.or_else(|| {
-                    if is_empty_id(&log.trace_id) {
-                        from_attribute()
-                    } else {
-                        Some(Randomness::from_trace_id(&log.trace_id))
-                    }
-                });
-                (randomness, Some(state), Ok(()))
+                let from_id = !is_empty_id(&log.trace_id);
+                let hashed = if state.randomness.is_none() && !from_id {
+                    from_attribute()
+                } else {
+                    None
+                };
+                let randomness = state
+                    .randomness
+                    .or_else(|| from_id.then(|| Randomness::from_trace_id(&log.trace_id)))
+                    .or(hashed);
+                Found {
+                    randomness,
+                    policy: source(&state, from_id, hashed.is_some()),
+                    state: Some(state),
+                    check: Ok(()),
+                }
             }
         }
     }
@@ -308,8 +446,18 @@ impl Sampler {
     /// Decides one item: its randomness and sampling state, and a threshold
     /// the item asks for (sampling priority) if any. Returns whether it is
     /// kept and, when kept, the state to write back.
-    fn decide(&self, found: Found, priority: Priority) -> (bool, Option<SamplingState>) {
-        let (randomness, mut state, mut check) = found;
+    fn decide(
+        &self,
+        found: Found,
+        priority: Priority,
+        tally: &mut Tally,
+    ) -> (bool, Option<SamplingState>) {
+        let Found {
+            randomness,
+            mut state,
+            mut check,
+            mut policy,
+        } = found;
         if check.is_ok() {
             check = consistency(randomness, state.as_mut());
         }
@@ -327,12 +475,20 @@ impl Sampler {
         };
         match priority {
             Priority::Defer => {}
-            Priority::Never => return (false, None),
-            Priority::Always => threshold = Threshold::ALWAYS,
+            Priority::Never => {
+                tally.count(Policy::SamplingPriority, false);
+                return (false, None);
+            }
+            Priority::Always => {
+                threshold = Threshold::ALWAYS;
+                policy = Policy::SamplingPriority;
+            }
             Priority::AtLeast(t) => threshold = threshold.min(t),
         }
         let randomness = randomness.unwrap_or(Randomness::ALL_PROBABILITIES);
-        if !threshold.should_sample(randomness) {
+        let sampled = threshold.should_sample(randomness);
+        tally.count(policy, sampled);
+        if !sampled {
             return (false, None);
         }
         if let Some(state) = &mut state
@@ -486,6 +642,33 @@ fn write_log_state(attributes: &mut Vec<KeyValue>, state: &SamplingState) {
 pub struct Samplers {
     traces: Sampler,
     logs: Sampler,
+    traces_sampled: SampledCount,
+    logs_sampled: SampledCount,
+}
+
+/// The decision counters, registered once and kept across updates.
+#[derive(Clone, Default)]
+struct Counts {
+    traces: SampledCount,
+    logs: SampledCount,
+}
+
+impl Counts {
+    fn register(opts: &Options) -> Counts {
+        let counts = Counts::default();
+        let mut registry = opts.metrics.lock();
+        registry.register(
+            "otelcol_processor_probabilistic_sampler_count_traces_sampled",
+            "Count of spans that were sampled or not",
+            counts.traces.clone(),
+        );
+        registry.register(
+            "otelcol_processor_probabilistic_sampler_count_logs_sampled",
+            "Count of log records that were sampled or not",
+            counts.logs.clone(),
+        );
+        counts
+    }
 }
 
 impl Process for Samplers {
@@ -493,12 +676,13 @@ impl Process for Samplers {
         match data {
             Telemetry::Traces(payload) => payload.modify(|request| {
                 let sampler = &self.traces;
+                let mut tally = Tally::default();
                 for rs in &mut request.resource_spans {
                     for ss in &mut rs.scope_spans {
                         ss.spans.retain_mut(|span| {
                             let priority = Sampler::span_priority(span);
                             let found = sampler.span_randomness(span);
-                            let (keep, state) = sampler.decide(found, priority);
+                            let (keep, state) = sampler.decide(found, priority, &mut tally);
                             if let Some(state) = state {
                                 let mut ts =
                                     TraceState::parse(&span.trace_state).unwrap_or_default();
@@ -511,15 +695,17 @@ impl Process for Samplers {
                     rs.scope_spans.retain(|s| !s.spans.is_empty());
                 }
                 request.resource_spans.retain(|r| !r.scope_spans.is_empty());
+                tally.publish(&self.traces_sampled, &sampler.from_attribute);
             }),
             Telemetry::Logs(payload) => payload.modify(|request| {
                 let sampler = &self.logs;
+                let mut tally = Tally::default();
                 for rl in &mut request.resource_logs {
                     for sl in &mut rl.scope_logs {
                         sl.log_records.retain_mut(|log| {
                             let priority = sampler.log_priority(log);
                             let found = sampler.log_randomness(log);
-                            let (keep, state) = sampler.decide(found, priority);
+                            let (keep, state) = sampler.decide(found, priority, &mut tally);
                             if let Some(state) = state {
                                 write_log_state(&mut log.attributes, &state);
                             }
@@ -529,6 +715,7 @@ impl Process for Samplers {
                     rl.scope_logs.retain(|s| !s.log_records.is_empty());
                 }
                 request.resource_logs.retain(|r| !r.scope_logs.is_empty());
+                tally.publish(&self.logs_sampled, &sampler.from_attribute);
             }),
             // `build` refuses a metrics output, so none arrive from it; a
             // sender that still tries is told so.
@@ -541,7 +728,7 @@ impl Process for Samplers {
 }
 
 impl Samplers {
-    fn new(args: &Arguments) -> Result<Samplers, String> {
+    fn new(args: &Arguments, counts: &Counts) -> Result<Samplers, String> {
         if !args.output.metrics.is_empty() {
             return Err(
                 "otelcol.processor.probabilistic_sampler does not support metrics: telemetry type is not supported"
@@ -551,21 +738,25 @@ impl Samplers {
         Ok(Samplers {
             traces: Sampler::new(args, false),
             logs: Sampler::new(args, true),
+            traces_sampled: counts.traces.clone(),
+            logs_sampled: counts.logs.clone(),
         })
     }
 }
 
 pub struct ProbabilisticSampler {
     stage: Arc<Stage<Samplers>>,
+    counts: Counts,
 }
 
 impl Component for ProbabilisticSampler {
     type Arguments = Arguments;
 
     fn build(opts: Options, args: Arguments) -> Result<ProbabilisticSampler, String> {
-        let stage = Stage::new(Samplers::new(&args)?, args.output);
+        let counts = Counts::register(&opts);
+        let stage = Stage::new(Samplers::new(&args, &counts)?, args.output);
         export_input(&opts, Consumer(stage.clone()));
-        Ok(ProbabilisticSampler { stage })
+        Ok(ProbabilisticSampler { stage, counts })
     }
 
     async fn run(self: Arc<Self>, shutdown: CancellationToken) -> Result<(), String> {
@@ -574,7 +765,8 @@ impl Component for ProbabilisticSampler {
     }
 
     fn update(&self, args: Arguments) -> Result<(), String> {
-        self.stage.set(Samplers::new(&args)?, args.output);
+        self.stage
+            .set(Samplers::new(&args, &self.counts)?, args.output);
         Ok(())
     }
 }
@@ -647,7 +839,7 @@ mod tests {
 
     fn samplers(args: Arguments) -> Samplers {
         args.validate().unwrap();
-        Samplers::new(&args).unwrap()
+        Samplers::new(&args, &Counts::default()).unwrap()
     }
 
     fn percent(pct: f32) -> Arguments {
@@ -761,6 +953,18 @@ mod tests {
         let all = samplers(percent(100.0));
         let kept = sampled_spans(&all, vec![with_priority(&ids[0], Any::DoubleValue(0.0))]);
         assert!(kept.is_empty());
+        let count = |samplers: &Samplers, policy: &str, sampled: &str| {
+            samplers
+                .traces_sampled
+                .get_or_create(&vec![
+                    ("policy".to_owned(), policy.to_owned()),
+                    ("sampled".to_owned(), sampled.to_owned()),
+                ])
+                .get()
+        };
+        assert_eq!(count(&none, "sampling_priority", "true"), 2);
+        assert_eq!(count(&none, "trace_id_w3c", "false"), 1);
+        assert_eq!(count(&all, "sampling_priority", "false"), 1);
     }
 
     #[test]
