@@ -567,6 +567,30 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_zero_timeout_sends_each_request_cut_at_the_max_size() {
+        let (recorder, consumer) = Recorder::new();
+        let (_c, input, shutdown, run) = start(Arguments {
+            timeout: GoDuration::from_nanos(0),
+            send_batch_size: 2,
+            send_batch_max_size: 4,
+            output: output(consumer),
+            ..Arguments::default()
+        });
+        input
+            .consume(traces(spans(0, 1)), Context::default())
+            .await
+            .unwrap();
+        input
+            .consume(traces(spans(1, 9)), Context::default())
+            .await
+            .unwrap();
+        eventually("four batches", || recorder.sizes() == [1, 4, 4, 1]).await;
+        shutdown.cancel();
+        run.await.unwrap();
+        assert_eq!(span_ids(&recorder.traces()), (0..10).collect::<Vec<_>>());
+    }
+
+    #[tokio::test]
     async fn joins_captured_requests_by_their_bytes() {
         let (recorder, consumer) = Recorder::new();
         let (_c, input, shutdown, run) = start(Arguments {

@@ -332,41 +332,47 @@ impl Sampler {
         }
     }
 
-    fn span_randomness(&self, span: &Span) -> Found {
-        let parsed = TraceState::parse(&span.trace_state);
+    /// The span's sampling information, and the other vendors' tracestate
+    /// entries to write back with it.
+    fn span_randomness(&self, span: &Span) -> (Found, Vec<String>) {
+        let (parsed, vendors) = match TraceState::parse(&span.trace_state) {
+            Ok(ts) => (Ok(ts.otel), ts.others),
+            Err(e) => (Err(e), Vec::new()),
+        };
         if self.hashing() {
             let randomness = hash_randomness(&span.trace_id, self.hash_seed);
-            return match parsed {
+            let found = match parsed {
                 Err(e) => Found {
                     randomness: Some(randomness),
                     state: None,
                     check: Err(e),
                     policy: Policy::TraceIdHash,
                 },
-                Ok(ts) => self.adopt_hash(randomness, ts.otel, Policy::TraceIdHash),
+                Ok(state) => self.adopt_hash(randomness, state, Policy::TraceIdHash),
             };
+            return (found, vendors);
         }
-        match parsed {
+        let found = match parsed {
             Err(e) => Found {
                 randomness: None,
                 state: None,
                 check: Err(e),
                 policy: Policy::Missing,
             },
-            Ok(ts) => {
+            Ok(state) => {
                 let from_id = !is_empty_id(&span.trace_id);
-                let randomness = ts
-                    .otel
+                let randomness = state
                     .randomness
                     .or_else(|| from_id.then(|| Randomness::from_trace_id(&span.trace_id)));
                 Found {
                     randomness,
-                    policy: source(&ts.otel, from_id, false),
-                    state: Some(ts.otel),
+                    policy: source(&state, from_id, false),
+                    state: Some(state),
                     check: Ok(()),
                 }
             }
-        }
+        };
+        (found, vendors)
     }
 
     fn log_randomness(&self, log: &LogRecord) -> Found {
@@ -681,13 +687,10 @@ impl Process for Samplers {
                     for ss in &mut rs.scope_spans {
                         ss.spans.retain_mut(|span| {
                             let priority = Sampler::span_priority(span);
-                            let found = sampler.span_randomness(span);
+                            let (found, others) = sampler.span_randomness(span);
                             let (keep, state) = sampler.decide(found, priority, &mut tally);
-                            if let Some(state) = state {
-                                let mut ts =
-                                    TraceState::parse(&span.trace_state).unwrap_or_default();
-                                ts.otel = state;
-                                span.trace_state = ts.serialize();
+                            if let Some(otel) = state {
+                                span.trace_state = TraceState { otel, others }.serialize();
                             }
                             keep
                         });

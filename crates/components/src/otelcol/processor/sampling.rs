@@ -157,7 +157,8 @@ impl SamplingState {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TraceState {
     pub otel: SamplingState,
-    others: Vec<String>,
+    /// Other vendors' `key=value` members, in order.
+    pub others: Vec<String>,
 }
 
 impl TraceState {
