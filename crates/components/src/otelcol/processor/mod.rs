@@ -50,11 +50,6 @@ impl<P: Process> Stage<P> {
     pub fn set(&self, process: P, output: Output) {
         *self.current.write() = (Arc::new(process), output);
     }
-
-    /// The processing now in use.
-    pub fn process(&self) -> Arc<P> {
-        self.current.read().0.clone()
-    }
 }
 
 impl<P: Process> Consume for Stage<P> {
