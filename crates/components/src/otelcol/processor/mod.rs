@@ -59,12 +59,14 @@ impl<P: Process> Consume for Stage<P> {
             let consumers = current.1.consumers(data.signal()).to_vec();
             (current.0.clone(), consumers)
         };
+        let arrived = data.items();
         if let Err(e) = process.process(&mut data, &context) {
             return Box::pin(async move { Err(e) });
         }
+        // The Collector does not pass on a request that processing emptied.
+        let emptied = arrived > 0 && data.items() == 0;
         Box::pin(async move {
-            // The Collector does not pass on a request that processing emptied.
-            if data.items() == 0 {
+            if emptied {
                 return Ok(());
             }
             model::otlp::fan_out(&consumers, data, context).await
