@@ -1,0 +1,180 @@
+//! The `filesystem` collector: space and inode figures of every mounted
+//! filesystem (`/proc/1/mounts`, `statvfs` under `rootfs_path`), without the
+//! mount points and filesystem types the `filesystem` block excludes.
+
+use super::config;
+use super::{Collector, Paths, pattern, read_into};
+use crate::prometheus::exporter::exposition::Exposition;
+use model::metrics::MetricType;
+use regex::Regex;
+use std::collections::HashSet;
+use std::path::Path;
+
+pub struct Filesystem {
+    mount_points_exclude: Regex,
+    fs_types_exclude: Regex,
+    buf: String,
+}
+
+impl Filesystem {
+    pub fn new(args: &config::Filesystem) -> Result<Filesystem, String> {
+        Ok(Filesystem {
+            mount_points_exclude: pattern(
+                "filesystem mount_points_exclude",
+                &args.mount_points_exclude,
+            )?,
+            fs_types_exclude: pattern("filesystem fs_types_exclude", &args.fs_types_exclude)?,
+            buf: String::new(),
+        })
+    }
+}
+
+/// A family of [`Usage`] figures: name, help and the figure.
+type UsageFamily = (&'static str, &'static str, fn(&Usage) -> f64);
+
+/// What `statvfs` says about one filesystem.
+struct Usage {
+    size: f64,
+    free: f64,
+    avail: f64,
+    files: f64,
+    files_free: f64,
+}
+
+fn usage(path: &Path) -> Option<Usage> {
+    let stat = rustix::fs::statvfs(path).ok()?;
+    let block = stat.f_frsize as f64;
+    Some(Usage {
+        size: stat.f_blocks as f64 * block,
+        free: stat.f_bfree as f64 * block,
+        avail: stat.f_bavail as f64 * block,
+        files: stat.f_files as f64,
+        files_free: stat.f_ffree as f64,
+    })
+}
+
+/// Undoes the octal escapes of `/proc/*/mounts` (`\040` is a space).
+fn unescape(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('\\') {
+        return text.into();
+    }
+    text.replace("\\040", " ").replace("\\011", "\t").into()
+}
+
+/// The mount point as seen from inside `rootfs_path` (node_exporter strips the
+/// prefix so that a containerised exporter reports the host's paths).
+fn strip_root<'a>(root: &Path, mount_point: &'a str) -> &'a str {
+    let root = root.to_str().unwrap_or("/");
+    if root == "/" {
+        return mount_point;
+    }
+    match mount_point.strip_prefix(root.trim_end_matches('/')) {
+        Some("") => "/",
+        Some(rest) if rest.starts_with('/') => rest,
+        _ => mount_point,
+    }
+}
+
+impl Collector for Filesystem {
+    fn collect(&mut self, paths: &Paths, out: &mut Exposition) -> Result<(), String> {
+        read_into(&paths.proc("1/mounts"), &mut self.buf)
+            .or_else(|_| read_into(&paths.proc("mounts"), &mut self.buf))?;
+        let mut seen = HashSet::new();
+        let mut mounts = Vec::new();
+        for line in self.buf.lines() {
+            let mut fields = line.split_ascii_whitespace();
+            let (Some(device), Some(mount_point), Some(fs_type), Some(options)) =
+                (fields.next(), fields.next(), fields.next(), fields.next())
+            else {
+                continue;
+            };
+            let mount_point = unescape(mount_point);
+            let visible = strip_root(&paths.root, &mount_point).to_string();
+            if self.mount_points_exclude.is_match(&visible)
+                || self.fs_types_exclude.is_match(fs_type)
+            {
+                continue;
+            }
+            // The same filesystem mounted twice at one place is one series.
+            if !seen.insert((device, visible.clone(), fs_type)) {
+                continue;
+            }
+            let readonly = options.split(',').any(|o| o == "ro");
+            let on_root = paths.root.join(visible.trim_start_matches('/'));
+            mounts.push((device, visible, fs_type, readonly, usage(&on_root)));
+        }
+        let families: [UsageFamily; 5] = [
+            (
+                "node_filesystem_size_bytes",
+                "Filesystem size in bytes.",
+                |u| u.size,
+            ),
+            (
+                "node_filesystem_free_bytes",
+                "Filesystem free space in bytes.",
+                |u| u.free,
+            ),
+            (
+                "node_filesystem_avail_bytes",
+                "Filesystem space available to non-root users in bytes.",
+                |u| u.avail,
+            ),
+            (
+                "node_filesystem_files",
+                "Filesystem total file nodes.",
+                |u| u.files,
+            ),
+            (
+                "node_filesystem_files_free",
+                "Filesystem total free file nodes.",
+                |u| u.files_free,
+            ),
+        ];
+        for (name, help, value) in families {
+            let mut family = out.family(name, help, MetricType::Gauge);
+            for (device, mount_point, fs_type, _, usage) in &mounts {
+                if let Some(usage) = usage {
+                    family.sample(
+                        &[
+                            ("device", device),
+                            ("fstype", fs_type),
+                            ("mountpoint", mount_point),
+                        ],
+                        value(usage),
+                    );
+                }
+            }
+        }
+        let mut errors = out.family(
+            "node_filesystem_device_error",
+            "Whether an error occurred while getting statistics for the given device.",
+            MetricType::Gauge,
+        );
+        for (device, mount_point, fs_type, _, usage) in &mounts {
+            errors.sample(
+                &[
+                    ("device", device),
+                    ("fstype", fs_type),
+                    ("mountpoint", mount_point),
+                ],
+                if usage.is_some() { 0.0 } else { 1.0 },
+            );
+        }
+        let mut readonly = out.family(
+            "node_filesystem_readonly",
+            "Filesystem read-only status.",
+            MetricType::Gauge,
+        );
+        for (device, mount_point, fs_type, ro, _) in &mounts {
+            readonly.sample(
+                &[
+                    ("device", device),
+                    ("fstype", fs_type),
+                    ("mountpoint", mount_point),
+                ],
+                if *ro { 1.0 } else { 0.0 },
+            );
+        }
+        Ok(())
+    }
+}
