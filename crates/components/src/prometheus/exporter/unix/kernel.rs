@@ -1,5 +1,5 @@
 //! Small kernel-state collectors, each a few files of `/proc`: `loadavg`,
-//! `filefd`, `entropy`, `pressure` (PSI) and `conntrack`.
+//! `filefd`, `entropy`, `pressure` (PSI), `conntrack` and `schedstat`.
 
 use super::{Collector, Paths, read_into};
 use crate::prometheus::exporter::exposition::Exposition;
@@ -249,6 +249,54 @@ impl Collector for Conntrack {
         for (total, (_, name, help)) in totals.iter().zip(CONNTRACK_STATS) {
             out.family(name, help, MetricType::Gauge)
                 .sample(&[], *total as f64);
+        }
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+pub struct Schedstat {
+    buf: String,
+}
+
+/// Per-CPU columns of `/proc/schedstat` (after the name and six unused ones),
+/// with their families, help and the factor to seconds.
+const SCHEDSTAT_FAMILIES: [(usize, &str, &str, f64); 3] = [
+    (
+        6,
+        "node_schedstat_running_seconds_total",
+        "Number of seconds CPU spent running a process.",
+        1e-9,
+    ),
+    (
+        7,
+        "node_schedstat_waiting_seconds_total",
+        "Number of seconds spent by processing waiting for this CPU.",
+        1e-9,
+    ),
+    (
+        8,
+        "node_schedstat_timeslices_total",
+        "Number of timeslices executed by CPU.",
+        1.0,
+    ),
+];
+
+impl Collector for Schedstat {
+    fn collect(&mut self, paths: &Paths, out: &mut Exposition) -> Result<(), String> {
+        read_into(&paths.proc("schedstat"), &mut self.buf)?;
+        for (column, name, help, factor) in SCHEDSTAT_FAMILIES {
+            let mut family = out.family(name, help, MetricType::Counter);
+            for line in self.buf.lines() {
+                let mut fields = line.split_ascii_whitespace();
+                let Some(cpu) = fields.next().and_then(|f| f.strip_prefix("cpu")) else {
+                    continue;
+                };
+                let text = fields
+                    .nth(column)
+                    .ok_or_else(|| format!("short schedstat line {line:?}"))?;
+                family.sample(&[("cpu", cpu)], number(text, "schedstat value")? * factor);
+            }
         }
         Ok(())
     }

@@ -174,6 +174,7 @@ fn build_collector(name: &str, args: &Arguments) -> Result<Option<Box<dyn Collec
         "time" => Box::new(os::Time::default()),
         "vmstat" => Box::new(stat::Vmstat::new(&args.vmstat)?),
         "conntrack" => Box::new(kernel::Conntrack::default()),
+        "schedstat" => Box::new(kernel::Schedstat::default()),
         "softnet" => Box::new(netstat::Softnet::default()),
         "sockstat" => Box::new(netstat::Sockstat::default()),
         "netstat" => Box::new(netstat::Netstat::new(&args.netstat)?),

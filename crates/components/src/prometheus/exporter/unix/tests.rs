@@ -432,3 +432,264 @@ fn this_machine() {
         );
     }
 }
+
+/// The collectors compared with the live node_exporter.
+const COMPARED: [&str; 19] = [
+    "conntrack",
+    "cpu",
+    "diskstats",
+    "entropy",
+    "filefd",
+    "filesystem",
+    "loadavg",
+    "meminfo",
+    "netdev",
+    "netstat",
+    "os",
+    "pressure",
+    "schedstat",
+    "sockstat",
+    "softnet",
+    "stat",
+    "time",
+    "uname",
+    "vmstat",
+];
+
+/// A family of a scrape: its type and its series (label pairs → value).
+#[derive(Debug, Default)]
+struct ParsedFamily {
+    kind: String,
+    series: Vec<(Vec<(String, String)>, f64)>,
+}
+
+/// Parses the text format as node_exporter writes it (no escapes in the
+/// label values compared here).
+fn parse(text: &str) -> std::collections::BTreeMap<String, ParsedFamily> {
+    let mut families = std::collections::BTreeMap::<String, ParsedFamily>::new();
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("# TYPE ") {
+            let (name, kind) = rest.split_once(' ').unwrap();
+            families.entry(name.into()).or_default().kind = kind.into();
+            continue;
+        }
+        if line.starts_with('#') || line.is_empty() {
+            continue;
+        }
+        let (series, value) = line.rsplit_once(' ').unwrap();
+        let (name, labels) = match series.split_once('{') {
+            Some((name, labels)) => (name, labels.trim_end_matches('}')),
+            None => (series, ""),
+        };
+        let labels = labels
+            .split("\",")
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| {
+                let (n, v) = pair.split_once("=\"").unwrap();
+                (n.to_string(), v.trim_end_matches('"').to_string())
+            })
+            .collect();
+        let value = value.parse().unwrap_or(f64::NAN);
+        families
+            .entry(name.into())
+            .or_default()
+            .series
+            .push((labels, value));
+    }
+    families
+}
+
+/// GET `path` from `port` on the loopback, over HTTP/1.0.
+fn http_get(port: u16, path: &str) -> std::io::Result<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port))?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    Ok(response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_string())
+        .unwrap_or_default())
+}
+
+/// The live Debian node_exporter 1.5 with our configuration's equivalents,
+/// killed on drop.
+struct NodeExporter(std::process::Child, u16);
+
+impl NodeExporter {
+    fn start() -> NodeExporter {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut command = std::process::Command::new("prometheus-node-exporter");
+        command
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .arg("--collector.disable-defaults")
+            .arg("--no-collector.netdev.netlink")
+            .arg("--collector.netdev.device-exclude=^lo$")
+            .arg(format!(
+                "--collector.filesystem.mount-points-exclude={}",
+                config::DEFAULT_MOUNT_POINTS_EXCLUDE
+            ))
+            .arg(format!(
+                "--collector.filesystem.fs-types-exclude={}",
+                config::DEFAULT_FS_TYPES_EXCLUDE
+            ))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        for collector in COMPARED {
+            command.arg(format!("--collector.{collector}"));
+        }
+        let child = command.spawn().expect(
+            "prometheus-node-exporter must be installed (Debian package prometheus-node-exporter)",
+        );
+        NodeExporter(child, port)
+    }
+
+    fn scrape(&self) -> String {
+        let deadline = Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            match http_get(self.1, "/metrics") {
+                Ok(body) if body.contains("node_scrape_collector_success") => return body,
+                _ => {
+                    assert!(Instant::now() < deadline, "node_exporter did not answer");
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+            }
+        }
+    }
+}
+
+impl Drop for NodeExporter {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Labels whose values change between two scrapes (or name things that come
+/// and go), so only their names are compared.
+fn volatile(family: &str) -> bool {
+    family == "node_time_seconds" || family.starts_with("node_scrape_collector_duration")
+}
+
+fn label_names(family: &ParsedFamily) -> std::collections::BTreeSet<Vec<String>> {
+    family
+        .series
+        .iter()
+        .map(|(labels, _)| labels.iter().map(|(n, _)| n.clone()).collect())
+        .collect()
+}
+
+fn label_sets(family: &ParsedFamily) -> std::collections::BTreeSet<Vec<(String, String)>> {
+    family
+        .series
+        .iter()
+        .map(|(labels, _)| labels.clone())
+        .collect()
+}
+
+fn single_value(families: &std::collections::BTreeMap<String, ParsedFamily>, name: &str) -> f64 {
+    families[name].series[0].1
+}
+
+#[test]
+fn agrees_with_node_exporter() {
+    let node_exporter = NodeExporter::start();
+    let theirs = parse(&node_exporter.scrape());
+    let mut args = Arguments {
+        set_collectors: COMPARED.iter().map(|c| c.to_string()).collect(),
+        ..Arguments::default()
+    };
+    args.cpu.guest = true;
+    args.netdev.device_exclude = "^lo$".into();
+    let ours = parse(&scrape(&args));
+
+    // The same collectors succeed (schedstat, when the kernel lacks it, fails
+    // in both).
+    let successes = |families: &std::collections::BTreeMap<String, ParsedFamily>| {
+        label_sets(&families["node_scrape_collector_success"])
+            .into_iter()
+            .zip(
+                families["node_scrape_collector_success"]
+                    .series
+                    .iter()
+                    .map(|s| s.1),
+            )
+            .map(|(labels, value)| (labels[0].1.clone(), value))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    assert_eq!(successes(&ours), successes(&theirs));
+
+    let ours_names: Vec<_> = ours.keys().collect();
+    let theirs_names: Vec<_> = theirs
+        .keys()
+        .filter(|n| n.starts_with("node_"))
+        .filter(|n| !n.starts_with("node_exporter_build_info"))
+        .collect();
+    assert_eq!(ours_names, theirs_names, "the same families");
+
+    for (name, family) in &ours {
+        let other = &theirs[name];
+        assert_eq!(family.kind, other.kind, "type of {name}");
+        assert_eq!(
+            label_names(family),
+            label_names(other),
+            "label names of {name}"
+        );
+        // Label values agree except where they are readings (sockstat and
+        // such have none) or change between scrapes.
+        if !volatile(name) {
+            assert_eq!(label_sets(family), label_sets(other), "series of {name}");
+        }
+    }
+
+    // Values that do not move between two scrapes.
+    for stable in [
+        "node_memory_MemTotal_bytes",
+        "node_memory_SwapTotal_bytes",
+        "node_entropy_pool_size_bits",
+        "node_filefd_maximum",
+        "node_nf_conntrack_entries_limit",
+        "node_os_version",
+    ] {
+        assert_eq!(
+            single_value(&ours, stable),
+            single_value(&theirs, stable),
+            "{stable}"
+        );
+    }
+    let boot = single_value(&ours, "node_boot_time_seconds")
+        - single_value(&theirs, "node_boot_time_seconds");
+    assert!(boot.abs() <= 1.0, "boot time differs by {boot}");
+    assert_eq!(
+        ours["node_uname_info"].series,
+        theirs["node_uname_info"].series
+    );
+    assert_eq!(ours["node_os_info"].series, theirs["node_os_info"].series);
+    assert_eq!(
+        ours["node_filesystem_size_bytes"].series,
+        theirs["node_filesystem_size_bytes"].series
+    );
+}
+
+#[test]
+fn schedstat_per_cpu() {
+    let dir = tree(&[(
+        "schedstat",
+        "version 15\ntimestamp 4295\ncpu0 0 0 0 0 0 0 2500000000 1000000000 77\ndomain0 3 0 0\ncpu1 0 0 0 0 0 0 1 2 3\n",
+    )]);
+    let text = scrape(&fixture_args(&dir, &["schedstat"]));
+    let lines = samples(&text);
+    for expected in [
+        "node_schedstat_running_seconds_total{cpu=\"0\"} 2.5",
+        "node_schedstat_waiting_seconds_total{cpu=\"0\"} 1",
+        "node_schedstat_timeslices_total{cpu=\"0\"} 77",
+        "node_schedstat_timeslices_total{cpu=\"1\"} 3",
+    ] {
+        assert!(lines.contains(&expected), "missing {expected} in\n{text}");
+    }
+    assert_eq!(lines.len(), 6);
+}
