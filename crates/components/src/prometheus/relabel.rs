@@ -209,35 +209,44 @@ impl SelfMetrics {
             cache_size: Gauge::default(),
         };
         let mut registry = opts.metrics.lock();
-        registry.register(
-            "alloy_prometheus_relabel_metrics_processed",
-            "Total number of metrics processed",
-            metrics.processed.clone(),
-        );
-        registry.register(
-            "alloy_prometheus_relabel_metrics_written",
-            "Total number of metrics written",
-            metrics.written.clone(),
-        );
-        registry.register(
-            "alloy_prometheus_relabel_cache_misses",
-            "Total number of cache misses",
-            metrics.cache_misses.clone(),
-        );
-        registry.register(
-            "alloy_prometheus_relabel_cache_hits",
-            "Total number of cache hits",
-            metrics.cache_hits.clone(),
-        );
+        let counters = [
+            (
+                "metrics_processed",
+                "Total number of metrics processed",
+                &metrics.processed,
+            ),
+            (
+                "metrics_written",
+                "Total number of metrics written",
+                &metrics.written,
+            ),
+            (
+                "cache_misses",
+                "Total number of cache misses",
+                &metrics.cache_misses,
+            ),
+            (
+                "cache_hits",
+                "Total number of cache hits",
+                &metrics.cache_hits,
+            ),
+            (
+                "cache_deletes",
+                "Total number of cache deletes",
+                &metrics.cache_deletes,
+            ),
+        ];
+        for (name, help, counter) in counters {
+            registry.register(
+                format!("alloy_prometheus_relabel_{name}"),
+                help,
+                counter.clone(),
+            );
+        }
         registry.register(
             "alloy_prometheus_relabel_cache_size",
             "Total size of relabel cache",
             metrics.cache_size.clone(),
-        );
-        registry.register(
-            "alloy_prometheus_relabel_cache_deletes",
-            "Total number of cache deletes",
-            metrics.cache_deletes.clone(),
         );
         metrics
     }

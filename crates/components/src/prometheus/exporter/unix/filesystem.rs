@@ -29,9 +29,6 @@ impl Filesystem {
     }
 }
 
-/// A family of [`Usage`] figures: name, help and the figure.
-type UsageFamily = (&'static str, &'static str, fn(&Usage) -> f64);
-
 /// What `statvfs` says about one filesystem.
 struct Usage {
     size: f64,
@@ -40,6 +37,57 @@ struct Usage {
     files: f64,
     files_free: f64,
 }
+
+/// A mounted filesystem that is reported.
+struct Mount<'a> {
+    device: &'a str,
+    mount_point: String,
+    fs_type: &'a str,
+    readonly: bool,
+    /// `None` when `statvfs` failed.
+    usage: Option<Usage>,
+}
+
+/// A family of [`Mount`] figures: name, help and the figure, if known.
+type MountFamily = (&'static str, &'static str, fn(&Mount) -> Option<f64>);
+
+const FAMILIES: [MountFamily; 7] = [
+    (
+        "node_filesystem_size_bytes",
+        "Filesystem size in bytes.",
+        |m| m.usage.as_ref().map(|u| u.size),
+    ),
+    (
+        "node_filesystem_free_bytes",
+        "Filesystem free space in bytes.",
+        |m| m.usage.as_ref().map(|u| u.free),
+    ),
+    (
+        "node_filesystem_avail_bytes",
+        "Filesystem space available to non-root users in bytes.",
+        |m| m.usage.as_ref().map(|u| u.avail),
+    ),
+    (
+        "node_filesystem_files",
+        "Filesystem total file nodes.",
+        |m| m.usage.as_ref().map(|u| u.files),
+    ),
+    (
+        "node_filesystem_files_free",
+        "Filesystem total free file nodes.",
+        |m| m.usage.as_ref().map(|u| u.files_free),
+    ),
+    (
+        "node_filesystem_device_error",
+        "Whether an error occurred while getting statistics for the given device.",
+        |m| Some(if m.usage.is_some() { 0.0 } else { 1.0 }),
+    ),
+    (
+        "node_filesystem_readonly",
+        "Filesystem read-only status.",
+        |m| Some(if m.readonly { 1.0 } else { 0.0 }),
+    ),
+];
 
 fn usage(path: &Path) -> Option<Usage> {
     let stat = rustix::fs::statvfs(path).ok()?;
@@ -99,81 +147,29 @@ impl Collector for Filesystem {
             if !seen.insert((device, visible.clone(), fs_type)) {
                 continue;
             }
-            let readonly = options.split(',').any(|o| o == "ro");
             let on_root = paths.root.join(visible.trim_start_matches('/'));
-            mounts.push((device, visible, fs_type, readonly, usage(&on_root)));
+            mounts.push(Mount {
+                device,
+                fs_type,
+                readonly: options.split(',').any(|o| o == "ro"),
+                usage: usage(&on_root),
+                mount_point: visible,
+            });
         }
-        let families: [UsageFamily; 5] = [
-            (
-                "node_filesystem_size_bytes",
-                "Filesystem size in bytes.",
-                |u| u.size,
-            ),
-            (
-                "node_filesystem_free_bytes",
-                "Filesystem free space in bytes.",
-                |u| u.free,
-            ),
-            (
-                "node_filesystem_avail_bytes",
-                "Filesystem space available to non-root users in bytes.",
-                |u| u.avail,
-            ),
-            (
-                "node_filesystem_files",
-                "Filesystem total file nodes.",
-                |u| u.files,
-            ),
-            (
-                "node_filesystem_files_free",
-                "Filesystem total free file nodes.",
-                |u| u.files_free,
-            ),
-        ];
-        for (name, help, value) in families {
+        for (name, help, figure) in FAMILIES {
             let mut family = out.family(name, help, MetricType::Gauge);
-            for (device, mount_point, fs_type, _, usage) in &mounts {
-                if let Some(usage) = usage {
+            for mount in &mounts {
+                if let Some(value) = figure(mount) {
                     family.sample(
                         &[
-                            ("device", device),
-                            ("fstype", fs_type),
-                            ("mountpoint", mount_point),
+                            ("device", mount.device),
+                            ("fstype", mount.fs_type),
+                            ("mountpoint", &mount.mount_point),
                         ],
-                        value(usage),
+                        value,
                     );
                 }
             }
-        }
-        let mut errors = out.family(
-            "node_filesystem_device_error",
-            "Whether an error occurred while getting statistics for the given device.",
-            MetricType::Gauge,
-        );
-        for (device, mount_point, fs_type, _, usage) in &mounts {
-            errors.sample(
-                &[
-                    ("device", device),
-                    ("fstype", fs_type),
-                    ("mountpoint", mount_point),
-                ],
-                if usage.is_some() { 0.0 } else { 1.0 },
-            );
-        }
-        let mut readonly = out.family(
-            "node_filesystem_readonly",
-            "Filesystem read-only status.",
-            MetricType::Gauge,
-        );
-        for (device, mount_point, fs_type, ro, _) in &mounts {
-            readonly.sample(
-                &[
-                    ("device", device),
-                    ("fstype", fs_type),
-                    ("mountpoint", mount_point),
-                ],
-                if *ro { 1.0 } else { 0.0 },
-            );
         }
         Ok(())
     }

@@ -2,7 +2,7 @@
 //! `node_memory_<field>[_bytes]`, `(x)` in names becoming `_x` and kB values
 //! converted to bytes, as node_exporter names them.
 
-use super::{Collector, Paths, read_into};
+use super::{Collector, Paths, compose, read_into};
 use crate::prometheus::exporter::exposition::Exposition;
 use model::metrics::MetricType;
 
@@ -40,10 +40,10 @@ impl Collector for Meminfo {
                 value *= 1024.0;
                 self.name.push_str("_bytes");
             }
-            self.help.clear();
-            self.help.push_str("Memory information field ");
-            self.help.push_str(&self.name[field_start..]);
-            self.help.push('.');
+            compose(
+                &mut self.help,
+                &["Memory information field ", &self.name[field_start..], "."],
+            );
             out.family(&self.name, &self.help, MetricType::Gauge)
                 .sample(&[], value);
         }

@@ -113,6 +113,15 @@ pub fn read_into(path: &Path, buf: &mut String) -> Result<(), String> {
         .map_err(|e| format!("open {}: {e}", path.display()))
 }
 
+/// Replaces `buf` with the concatenation of `parts`: family names and help
+/// composed per scrape without allocating once the buffer has grown.
+pub fn compose(buf: &mut String, parts: &[&str]) {
+    buf.clear();
+    for part in parts {
+        buf.push_str(part);
+    }
+}
+
 /// One node_exporter collector.
 pub trait Collector: Send {
     /// Writes this scrape's samples; an error marks the collector failed.

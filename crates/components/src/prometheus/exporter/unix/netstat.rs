@@ -4,7 +4,7 @@
 //! processing of `/proc/net/softnet_stat`).
 
 use super::config;
-use super::{Collector, Paths, pattern, read_into};
+use super::{Collector, Paths, compose, pattern, read_into};
 use crate::prometheus::exporter::exposition::Exposition;
 use model::metrics::MetricType;
 use regex::Regex;
@@ -34,24 +34,15 @@ impl Netstat {
 
     fn counter(&mut self, out: &mut Exposition, protocol: &str, field: &str, value: &str) {
         let names = &mut self.names;
-        names.field.clear();
-        names.field.push_str(protocol);
-        names.field.push('_');
-        names.field.push_str(field);
+        compose(&mut names.field, &[protocol, "_", field]);
         if !self.fields.is_match(&names.field) {
             return;
         }
         let Ok(value) = value.parse::<f64>() else {
             return;
         };
-        names.name.clear();
-        names.name.push_str("node_netstat_");
-        names.name.push_str(&names.field);
-        names.help.clear();
-        names.help.push_str("Statistic ");
-        names.help.push_str(protocol);
-        names.help.push_str(field);
-        names.help.push('.');
+        compose(&mut names.name, &["node_netstat_", &names.field]);
+        compose(&mut names.help, &["Statistic ", protocol, field, "."]);
         out.family(&names.name, &names.help, MetricType::Unknown)
             .sample(&[], value);
     }
@@ -112,17 +103,11 @@ pub struct Sockstat {
 impl Sockstat {
     fn gauge(&mut self, out: &mut Exposition, protocol: &str, state: &str, value: f64) {
         let names = &mut self.names;
-        names.name.clear();
-        names.name.push_str("node_sockstat_");
-        names.name.push_str(protocol);
-        names.name.push('_');
-        names.name.push_str(state);
-        names.help.clear();
-        names.help.push_str("Number of ");
-        names.help.push_str(protocol);
-        names.help.push_str(" sockets in state ");
-        names.help.push_str(state);
-        names.help.push('.');
+        compose(&mut names.name, &["node_sockstat_", protocol, "_", state]);
+        compose(
+            &mut names.help,
+            &["Number of ", protocol, " sockets in state ", state, "."],
+        );
         out.family(&names.name, &names.help, MetricType::Gauge)
             .sample(&[], value);
     }

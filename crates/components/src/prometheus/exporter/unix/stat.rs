@@ -2,7 +2,7 @@
 //! collector (the `/proc/vmstat` fields matching `vmstat.fields`).
 
 use super::config;
-use super::{Collector, Paths, pattern, read_into};
+use super::{Collector, Paths, compose, pattern, read_into};
 use crate::prometheus::exporter::exposition::Exposition;
 use model::metrics::MetricType;
 use regex::Regex;
@@ -103,13 +103,11 @@ impl Collector for Vmstat {
                 .trim()
                 .parse()
                 .map_err(|_| format!("invalid vmstat {field} {value:?}"))?;
-            self.name.clear();
-            self.name.push_str("node_vmstat_");
-            self.name.push_str(field);
-            self.help.clear();
-            self.help.push_str("/proc/vmstat information field ");
-            self.help.push_str(field);
-            self.help.push('.');
+            compose(&mut self.name, &["node_vmstat_", field]);
+            compose(
+                &mut self.help,
+                &["/proc/vmstat information field ", field, "."],
+            );
             out.family(&self.name, &self.help, MetricType::Unknown)
                 .sample(&[], value);
         }

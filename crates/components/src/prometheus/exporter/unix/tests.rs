@@ -32,6 +32,14 @@ fn fixture_args(dir: &tempfile::TempDir, collectors: &[&str]) -> Arguments {
     }
 }
 
+/// Fails unless every line of `expected` is a sample line of `text`.
+fn assert_samples(text: &str, expected: &[&str]) {
+    let lines = samples(text);
+    for line in expected {
+        assert!(lines.contains(line), "missing {line} in\n{text}");
+    }
+}
+
 /// The sample lines of `text` (no comments, no scrape self-metrics).
 fn samples(text: &str) -> Vec<&str> {
     text.lines()
@@ -59,21 +67,22 @@ fn cpu_and_stat_from_proc_stat() {
     let text = scrape(&args);
     assert!(text.contains("# HELP node_cpu_seconds_total Seconds the CPUs spent in each mode.\n# TYPE node_cpu_seconds_total counter\n"));
     let lines = samples(&text);
-    for expected in [
-        "node_cpu_seconds_total{cpu=\"0\",mode=\"user\"} 1",
-        "node_cpu_seconds_total{cpu=\"0\",mode=\"idle\"} 20",
-        "node_cpu_seconds_total{cpu=\"1\",mode=\"steal\"} 0.03",
-        "node_cpu_guest_seconds_total{cpu=\"0\",mode=\"user\"} 0.07",
-        "node_cpu_guest_seconds_total{cpu=\"0\",mode=\"nice\"} 0.01",
-        "node_boot_time_seconds 1.7e+09",
-        "node_context_switches_total 987654",
-        "node_forks_total 4321",
-        "node_intr_total 12345",
-        "node_procs_running 3",
-        "node_procs_blocked 1",
-    ] {
-        assert!(lines.contains(&expected), "missing {expected} in\n{text}");
-    }
+    assert_samples(
+        &text,
+        &[
+            "node_cpu_seconds_total{cpu=\"0\",mode=\"user\"} 1",
+            "node_cpu_seconds_total{cpu=\"0\",mode=\"idle\"} 20",
+            "node_cpu_seconds_total{cpu=\"1\",mode=\"steal\"} 0.03",
+            "node_cpu_guest_seconds_total{cpu=\"0\",mode=\"user\"} 0.07",
+            "node_cpu_guest_seconds_total{cpu=\"0\",mode=\"nice\"} 0.01",
+            "node_boot_time_seconds 1.7e+09",
+            "node_context_switches_total 987654",
+            "node_forks_total 4321",
+            "node_intr_total 12345",
+            "node_procs_running 3",
+            "node_procs_blocked 1",
+        ],
+    );
     assert_eq!(
         lines
             .iter()
@@ -126,28 +135,28 @@ fn kernel_collectors() {
         &dir,
         &["loadavg", "filefd", "entropy", "pressure", "conntrack"],
     ));
-    let lines = samples(&text);
-    for expected in [
-        "node_load1 0.25",
-        "node_load5 0.5",
-        "node_load15 1.75",
-        "node_filefd_allocated 637",
-        "node_filefd_maximum 2.466177e+06",
-        "node_entropy_available_bits 256",
-        "node_entropy_pool_size_bits 4096",
-        "node_pressure_cpu_waiting_seconds_total 2.5",
-        "node_pressure_io_waiting_seconds_total 0.001",
-        "node_pressure_io_stalled_seconds_total 0.0005",
-        "node_pressure_memory_stalled_seconds_total 0",
-        "node_nf_conntrack_entries 12",
-        "node_nf_conntrack_entries_limit 262144",
-        "node_nf_conntrack_stat_found 2",
-        "node_nf_conntrack_stat_invalid 16",
-        "node_nf_conntrack_stat_drop 2",
-        "node_nf_conntrack_stat_search_restart 1",
-    ] {
-        assert!(lines.contains(&expected), "missing {expected} in\n{text}");
-    }
+    assert_samples(
+        &text,
+        &[
+            "node_load1 0.25",
+            "node_load5 0.5",
+            "node_load15 1.75",
+            "node_filefd_allocated 637",
+            "node_filefd_maximum 2.466177e+06",
+            "node_entropy_available_bits 256",
+            "node_entropy_pool_size_bits 4096",
+            "node_pressure_cpu_waiting_seconds_total 2.5",
+            "node_pressure_io_waiting_seconds_total 0.001",
+            "node_pressure_io_stalled_seconds_total 0.0005",
+            "node_pressure_memory_stalled_seconds_total 0",
+            "node_nf_conntrack_entries 12",
+            "node_nf_conntrack_entries_limit 262144",
+            "node_nf_conntrack_stat_found 2",
+            "node_nf_conntrack_stat_invalid 16",
+            "node_nf_conntrack_stat_drop 2",
+            "node_nf_conntrack_stat_search_restart 1",
+        ],
+    );
     assert!(
         !text.contains("node_pressure_cpu_stalled"),
         "node_exporter 1.5 ignores cpu full"
@@ -180,15 +189,16 @@ fn netdev_counters_and_device_filters() {
     let dir = tree(&[("net/dev", NET_DEV)]);
     let text = scrape(&fixture_args(&dir, &["netdev"]));
     let lines = samples(&text);
-    for expected in [
-        "node_network_receive_bytes_total{device=\"eth0\"} 5000",
-        "node_network_receive_multicast_total{device=\"eth0\"} 6",
-        "node_network_transmit_colls_total{device=\"eth0\"} 10",
-        "node_network_transmit_compressed_total{device=\"eth0\"} 12",
-        "node_network_receive_bytes_total{device=\"lo\"} 100",
-    ] {
-        assert!(lines.contains(&expected), "missing {expected} in\n{text}");
-    }
+    assert_samples(
+        &text,
+        &[
+            "node_network_receive_bytes_total{device=\"eth0\"} 5000",
+            "node_network_receive_multicast_total{device=\"eth0\"} 6",
+            "node_network_transmit_colls_total{device=\"eth0\"} 10",
+            "node_network_transmit_compressed_total{device=\"eth0\"} 12",
+            "node_network_receive_bytes_total{device=\"lo\"} 100",
+        ],
+    );
     assert_eq!(lines.len(), 32);
     let mut args = fixture_args(&dir, &["netdev"]);
     args.netdev.device_exclude = "^lo$".into();
@@ -213,21 +223,21 @@ fn diskstats_units_info_and_exclusions() {
     let mut args = fixture_args(&dir, &["diskstats"]);
     args.udev_data_path = dir.path().join("udev").display().to_string();
     let text = scrape(&args);
-    let lines = samples(&text);
-    for expected in [
-        "node_disk_info{device=\"vda\",major=\"254\",minor=\"0\",model=\"\",path=\"pci-0000:00:05.0\",revision=\"\",serial=\"abc\",wwn=\"\"} 1",
-        "node_disk_reads_completed_total{device=\"vda\"} 10",
-        "node_disk_read_bytes_total{device=\"vda\"} 51200",
-        "node_disk_read_time_seconds_total{device=\"vda\"} 0.04",
-        "node_disk_written_bytes_total{device=\"vda\"} 102400",
-        "node_disk_io_now{device=\"vda\"} 1",
-        "node_disk_io_time_weighted_seconds_total{device=\"vda\"} 0.12",
-        "node_disk_discarded_sectors_total{device=\"vda\"} 60",
-        "node_disk_flush_requests_total{device=\"vda\"} 8",
-        "node_disk_flush_requests_time_seconds_total{device=\"vda\"} 0.09",
-    ] {
-        assert!(lines.contains(&expected), "missing {expected} in\n{text}");
-    }
+    assert_samples(
+        &text,
+        &[
+            "node_disk_info{device=\"vda\",major=\"254\",minor=\"0\",model=\"\",path=\"pci-0000:00:05.0\",revision=\"\",serial=\"abc\",wwn=\"\"} 1",
+            "node_disk_reads_completed_total{device=\"vda\"} 10",
+            "node_disk_read_bytes_total{device=\"vda\"} 51200",
+            "node_disk_read_time_seconds_total{device=\"vda\"} 0.04",
+            "node_disk_written_bytes_total{device=\"vda\"} 102400",
+            "node_disk_io_now{device=\"vda\"} 1",
+            "node_disk_io_time_weighted_seconds_total{device=\"vda\"} 0.12",
+            "node_disk_discarded_sectors_total{device=\"vda\"} 60",
+            "node_disk_flush_requests_total{device=\"vda\"} 8",
+            "node_disk_flush_requests_time_seconds_total{device=\"vda\"} 0.09",
+        ],
+    );
     assert!(
         !text.contains("vda1") && !text.contains("loop0"),
         "partitions and loops are excluded by default"
@@ -260,30 +270,30 @@ fn network_protocol_collectors() {
         ),
     ]);
     let text = scrape(&fixture_args(&dir, &["netstat", "sockstat", "softnet"]));
-    let lines = samples(&text);
     let page = rustix::param::page_size() * 2;
     let tcp_mem = format!("node_sockstat_TCP_mem_bytes {page}");
-    for expected in [
-        "node_netstat_TcpExt_SyncookiesSent 1",
-        "node_netstat_TcpExt_ListenDrops 2",
-        "node_netstat_IpExt_InOctets 100",
-        "node_netstat_Tcp_ActiveOpens 5",
-        "node_netstat_Udp_InErrors 0",
-        "node_netstat_Ip6_InOctets 256",
-        "node_netstat_Udp6_InDatagrams 3",
-        "node_netstat_Icmp6_InMsgs 2",
-        "node_sockstat_sockets_used 23",
-        "node_sockstat_TCP_inuse 1",
-        "node_sockstat_TCP_mem 2",
-        &tcp_mem,
-        "node_sockstat_FRAG_memory 0",
-        "node_sockstat_TCP6_inuse 4",
-        "node_softnet_processed_total{cpu=\"0\"} 17525",
-        "node_softnet_dropped_total{cpu=\"1\"} 1",
-        "node_softnet_times_squeezed_total{cpu=\"1\"} 2",
-    ] {
-        assert!(lines.contains(&expected), "missing {expected} in\n{text}");
-    }
+    assert_samples(
+        &text,
+        &[
+            "node_netstat_TcpExt_SyncookiesSent 1",
+            "node_netstat_TcpExt_ListenDrops 2",
+            "node_netstat_IpExt_InOctets 100",
+            "node_netstat_Tcp_ActiveOpens 5",
+            "node_netstat_Udp_InErrors 0",
+            "node_netstat_Ip6_InOctets 256",
+            "node_netstat_Udp6_InDatagrams 3",
+            "node_netstat_Icmp6_InMsgs 2",
+            "node_sockstat_sockets_used 23",
+            "node_sockstat_TCP_inuse 1",
+            "node_sockstat_TCP_mem 2",
+            &tcp_mem,
+            "node_sockstat_FRAG_memory 0",
+            "node_sockstat_TCP6_inuse 4",
+            "node_softnet_processed_total{cpu=\"0\"} 17525",
+            "node_softnet_dropped_total{cpu=\"1\"} 1",
+            "node_softnet_times_squeezed_total{cpu=\"1\"} 2",
+        ],
+    );
     assert!(
         !text.contains("TcpExt_TW") && !text.contains("MaxConn"),
         "fields outside the default pattern"
@@ -683,13 +693,14 @@ fn schedstat_per_cpu() {
     )]);
     let text = scrape(&fixture_args(&dir, &["schedstat"]));
     let lines = samples(&text);
-    for expected in [
-        "node_schedstat_running_seconds_total{cpu=\"0\"} 2.5",
-        "node_schedstat_waiting_seconds_total{cpu=\"0\"} 1",
-        "node_schedstat_timeslices_total{cpu=\"0\"} 77",
-        "node_schedstat_timeslices_total{cpu=\"1\"} 3",
-    ] {
-        assert!(lines.contains(&expected), "missing {expected} in\n{text}");
-    }
+    assert_samples(
+        &text,
+        &[
+            "node_schedstat_running_seconds_total{cpu=\"0\"} 2.5",
+            "node_schedstat_waiting_seconds_total{cpu=\"0\"} 1",
+            "node_schedstat_timeslices_total{cpu=\"0\"} 77",
+            "node_schedstat_timeslices_total{cpu=\"1\"} 3",
+        ],
+    );
     assert_eq!(lines.len(), 6);
 }
