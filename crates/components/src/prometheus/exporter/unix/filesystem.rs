@@ -3,6 +3,7 @@
 //! mount points and filesystem types the `filesystem` block excludes.
 
 use super::config;
+use super::statfs::{Statfs, Usage};
 use super::{Collector, Paths, pattern, read_into};
 use crate::prometheus::exporter::exposition::Exposition;
 use model::metrics::MetricType;
@@ -13,6 +14,7 @@ use std::path::Path;
 pub struct Filesystem {
     mount_points_exclude: Regex,
     fs_types_exclude: Regex,
+    statfs: Statfs,
     buf: String,
 }
 
@@ -24,18 +26,10 @@ impl Filesystem {
                 &args.mount_points_exclude,
             )?,
             fs_types_exclude: pattern("filesystem fs_types_exclude", &args.fs_types_exclude)?,
+            statfs: Statfs::new(args.mount_timeout.to_std().unwrap_or_default()),
             buf: String::new(),
         })
     }
-}
-
-/// What `statvfs` says about one filesystem.
-struct Usage {
-    size: f64,
-    free: f64,
-    avail: f64,
-    files: f64,
-    files_free: f64,
 }
 
 /// A mounted filesystem that is reported.
@@ -44,7 +38,7 @@ struct Mount<'a> {
     mount_point: String,
     fs_type: &'a str,
     readonly: bool,
-    /// `None` when `statvfs` failed.
+    /// `None` when `statvfs` failed or did not return in time.
     usage: Option<Usage>,
 }
 
@@ -88,18 +82,6 @@ const FAMILIES: [MountFamily; 7] = [
         |m| Some(if m.readonly { 1.0 } else { 0.0 }),
     ),
 ];
-
-fn usage(path: &Path) -> Option<Usage> {
-    let stat = rustix::fs::statvfs(path).ok()?;
-    let block = stat.f_frsize as f64;
-    Some(Usage {
-        size: stat.f_blocks as f64 * block,
-        free: stat.f_bfree as f64 * block,
-        avail: stat.f_bavail as f64 * block,
-        files: stat.f_files as f64,
-        files_free: stat.f_ffree as f64,
-    })
-}
 
 /// Undoes the octal escapes of `/proc/*/mounts` (`\040` is a space).
 fn unescape(text: &str) -> std::borrow::Cow<'_, str> {
@@ -152,7 +134,7 @@ impl Collector for Filesystem {
                 device,
                 fs_type,
                 readonly: options.split(',').any(|o| o == "ro"),
-                usage: usage(&on_root),
+                usage: self.statfs.usage(&on_root).ok(),
                 mount_point: visible,
             });
         }

@@ -18,6 +18,8 @@ mod netdev;
 mod netstat;
 mod os;
 mod stat;
+mod statfs;
+mod thermal;
 
 pub use config::Arguments;
 
@@ -184,6 +186,7 @@ fn build_collector(name: &str, args: &Arguments) -> Result<Option<Box<dyn Collec
         "vmstat" => Box::new(stat::Vmstat::new(&args.vmstat)?),
         "conntrack" => Box::new(kernel::Conntrack::default()),
         "schedstat" => Box::new(kernel::Schedstat::default()),
+        "thermal_zone" => Box::new(thermal::ThermalZone::default()),
         "softnet" => Box::new(netstat::Softnet::default()),
         "sockstat" => Box::new(netstat::Sockstat::default()),
         "netstat" => Box::new(netstat::Netstat::new(&args.netstat)?),

@@ -444,7 +444,7 @@ fn this_machine() {
 }
 
 /// The collectors compared with the live node_exporter.
-const COMPARED: [&str; 19] = [
+const COMPARED: [&str; 20] = [
     "conntrack",
     "cpu",
     "diskstats",
@@ -461,6 +461,7 @@ const COMPARED: [&str; 19] = [
     "sockstat",
     "softnet",
     "stat",
+    "thermal_zone",
     "time",
     "uname",
     "vmstat",
@@ -703,4 +704,30 @@ fn schedstat_per_cpu() {
         ],
     );
     assert_eq!(lines.len(), 6);
+}
+
+#[test]
+fn thermal_zones_and_cooling_devices() {
+    let dir = tree(&[
+        ("sys/class/thermal/thermal_zone0/temp", "45500\n"),
+        ("sys/class/thermal/thermal_zone0/type", "x86_pkg_temp\n"),
+        ("sys/class/thermal/thermal_zone10/temp", "-1000\n"),
+        ("sys/class/thermal/thermal_zone10/type", "acpitz\n"),
+        ("sys/class/thermal/cooling_device0/cur_state", "1\n"),
+        ("sys/class/thermal/cooling_device0/max_state", "3\n"),
+        ("sys/class/thermal/cooling_device0/type", "Processor\n"),
+        ("sys/class/thermal/memory/temp", "1\n"),
+    ]);
+    let text = scrape(&fixture_args(&dir, &["thermal_zone"]));
+    assert_samples(
+        &text,
+        &[
+            "node_thermal_zone_temp{type=\"x86_pkg_temp\",zone=\"0\"} 45.5",
+            "node_thermal_zone_temp{type=\"acpitz\",zone=\"10\"} -1",
+            "node_cooling_device_cur_state{name=\"0\",type=\"Processor\"} 1",
+            "node_cooling_device_max_state{name=\"0\",type=\"Processor\"} 3",
+        ],
+    );
+    assert_eq!(samples(&text).len(), 4);
+    assert!(text.contains("# HELP node_thermal_zone_temp Zone temperature in Celsius\n"));
 }
