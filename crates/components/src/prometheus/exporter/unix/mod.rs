@@ -14,6 +14,7 @@ mod diskstats;
 mod filesystem;
 mod kernel;
 mod meminfo;
+mod netclass;
 mod netdev;
 mod netstat;
 mod os;
@@ -191,6 +192,7 @@ fn build_collector(name: &str, args: &Arguments) -> Result<Option<Box<dyn Collec
         "sockstat" => Box::new(netstat::Sockstat::default()),
         "netstat" => Box::new(netstat::Netstat::new(&args.netstat)?),
         "netdev" => Box::new(netdev::Netdev::new(&args.netdev)?),
+        "netclass" => Box::new(netclass::Netclass::new(&args.netclass)?),
         "diskstats" => Box::new(diskstats::Diskstats::new(&args.disk)?),
         "filesystem" => Box::new(filesystem::Filesystem::new(&args.filesystem)?),
         _ => return Ok(None),

@@ -444,7 +444,7 @@ fn this_machine() {
 }
 
 /// The collectors compared with the live node_exporter.
-const COMPARED: [&str; 20] = [
+const COMPARED: [&str; 21] = [
     "conntrack",
     "cpu",
     "diskstats",
@@ -453,6 +453,7 @@ const COMPARED: [&str; 20] = [
     "filesystem",
     "loadavg",
     "meminfo",
+    "netclass",
     "netdev",
     "netstat",
     "os",
@@ -730,4 +731,44 @@ fn thermal_zones_and_cooling_devices() {
     );
     assert_eq!(samples(&text).len(), 4);
     assert!(text.contains("# HELP node_thermal_zone_temp Zone temperature in Celsius\n"));
+}
+
+#[test]
+fn netclass_properties() {
+    let dir = tree(&[
+        ("sys/class/net/eth0/address", "02:fc:00:00:00:01\n"),
+        ("sys/class/net/eth0/broadcast", "ff:ff:ff:ff:ff:ff\n"),
+        ("sys/class/net/eth0/duplex", "full\n"),
+        ("sys/class/net/eth0/operstate", "up\n"),
+        ("sys/class/net/eth0/flags", "0x1003\n"),
+        ("sys/class/net/eth0/mtu", "1500\n"),
+        ("sys/class/net/eth0/speed", "1000\n"),
+        ("sys/class/net/eth0/carrier_changes", "2\n"),
+        ("sys/class/net/eth0/type", "1\n"),
+        ("sys/class/net/lo/operstate", "unknown\n"),
+        ("sys/class/net/lo/mtu", "65536\n"),
+        ("sys/class/net/bonding_masters", "\n"),
+    ]);
+    let text = scrape(&fixture_args(&dir, &["netclass"]));
+    assert_samples(
+        &text,
+        &[
+            "node_network_info{address=\"02:fc:00:00:00:01\",broadcast=\"ff:ff:ff:ff:ff:ff\",device=\"eth0\",duplex=\"full\",ifalias=\"\",operstate=\"up\"} 1",
+            "node_network_info{address=\"\",broadcast=\"\",device=\"lo\",duplex=\"\",ifalias=\"\",operstate=\"unknown\"} 1",
+            "node_network_up{device=\"eth0\"} 1",
+            "node_network_up{device=\"lo\"} 0",
+            "node_network_flags{device=\"eth0\"} 4099",
+            "node_network_mtu_bytes{device=\"lo\"} 65536",
+            "node_network_speed_bytes{device=\"eth0\"} 1.25e+08",
+            "node_network_carrier_changes_total{device=\"eth0\"} 2",
+            "node_network_protocol_type{device=\"eth0\"} 1",
+        ],
+    );
+    assert!(text.contains("# HELP node_network_mtu_bytes Network device property: mtu_bytes\n# TYPE node_network_mtu_bytes gauge\n"));
+    assert!(text.contains("# TYPE node_network_carrier_changes_total counter\n"));
+    assert!(!text.contains("bonding_masters"));
+    assert!(
+        !text.contains("speed_bytes{device=\"lo\"}"),
+        "unreadable attributes are left out"
+    );
 }
