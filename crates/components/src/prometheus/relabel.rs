@@ -335,21 +335,23 @@ fn surviving_metadata(input: &MetricsBatch, output: &MetricsBatch) -> Vec<Metada
     if input.metadata.is_empty() {
         return Vec::new();
     }
-    let names: HashSet<&str, RandomState> = output
-        .samples
-        .iter()
-        .map(|s| s.labels.value("__name__"))
-        .collect();
-    const SUFFIXES: [&str; 6] = ["", "_total", "_bucket", "_count", "_sum", "_created"];
+    // The families the output's series can belong to: each metric name as
+    // it is and without a histogram, summary or counter suffix.
+    const SUFFIXES: [&str; 5] = ["_total", "_bucket", "_count", "_sum", "_created"];
+    let mut families: HashSet<&str, RandomState> = HashSet::default();
+    for sample in &output.samples {
+        let name = sample.labels.value("__name__");
+        families.insert(name);
+        families.extend(
+            SUFFIXES
+                .iter()
+                .filter_map(|suffix| name.strip_suffix(suffix)),
+        );
+    }
     input
         .metadata
         .iter()
-        .filter(|m| {
-            names.iter().any(|name| {
-                name.strip_prefix(m.family.as_str())
-                    .is_some_and(|suffix| SUFFIXES.contains(&suffix))
-            })
-        })
+        .filter(|m| families.contains(m.family.as_str()))
         .cloned()
         .collect()
 }
@@ -558,6 +560,39 @@ mod tests {
         assert_eq!(got[0].metadata, batch.metadata);
         assert_eq!(f.component.relabeler.metrics.processed.get(), 2);
         assert_eq!(f.component.relabeler.metrics.written.get(), 1);
+    }
+
+    #[test]
+    fn metadata_follows_its_series() {
+        let drop_debug_names = Rule {
+            source_labels: vec!["__name__".into()],
+            regex: Regex::new("debug_.*").unwrap(),
+            action: Action::Drop,
+            ..Rule::default()
+        };
+        let f = fixture(vec![drop_debug_names]);
+        let metadata = |family: &str| Metadata {
+            family: family.into(),
+            metric_type: MetricType::Counter,
+            help: String::new(),
+            unit: String::new(),
+        };
+        let batch = MetricsBatch {
+            samples: vec![
+                sample(&series(&[("__name__", "requests_total")]), 1.0),
+                sample(&series(&[("__name__", "latency_bucket"), ("le", "1")]), 1.0),
+                sample(&series(&[("__name__", "debug_events_total")]), 1.0),
+            ],
+            exemplars: Vec::new(),
+            metadata: vec![
+                metadata("requests"),
+                metadata("latency"),
+                metadata("debug_events"),
+            ],
+        };
+        f.receiver.0.append(&batch).unwrap();
+        let got = f.sink.0.lock();
+        assert_eq!(got[0].metadata, [metadata("requests"), metadata("latency")]);
     }
 
     #[test]

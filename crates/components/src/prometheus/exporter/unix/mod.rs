@@ -14,6 +14,7 @@ mod diskstats;
 mod filesystem;
 mod kernel;
 mod meminfo;
+mod net_tables;
 mod netclass;
 mod netdev;
 mod netstat;
@@ -193,6 +194,9 @@ fn build_collector(name: &str, args: &Arguments) -> Result<Option<Box<dyn Collec
         "netstat" => Box::new(netstat::Netstat::new(&args.netstat)?),
         "netdev" => Box::new(netdev::Netdev::new(&args.netdev)?),
         "netclass" => Box::new(netclass::Netclass::new(&args.netclass)?),
+        "arp" => Box::new(net_tables::Arp::new(&args.arp)?),
+        "udp_queues" => Box::new(net_tables::UdpQueues::default()),
+        "selinux" => Box::new(os::Selinux::default()),
         "diskstats" => Box::new(diskstats::Diskstats::new(&args.disk)?),
         "filesystem" => Box::new(filesystem::Filesystem::new(&args.filesystem)?),
         _ => return Ok(None),

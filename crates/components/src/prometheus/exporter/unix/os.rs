@@ -1,6 +1,6 @@
 //! Collectors describing the system: `uname` (the uname system call), `os`
 //! (`/etc/os-release` under `rootfs_path`) and `time` (the clock, its time
-//! zone and clock sources).
+//! zone and clock sources) and `selinux` (whether SELinux is on, and its modes).
 
 use super::{Collector, Paths, read_into};
 use crate::prometheus::exporter::exposition::Exposition;
@@ -185,6 +185,53 @@ impl Collector for Time {
                 1.0,
             );
         }
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+pub struct Selinux {
+    buf: String,
+}
+
+/// An SELinux mode as node_exporter numbers it.
+fn selinux_mode(name: &str) -> f64 {
+    match name {
+        "enforcing" | "1" => 1.0,
+        "permissive" | "0" => 0.0,
+        _ => -1.0,
+    }
+}
+
+impl Collector for Selinux {
+    fn collect(&mut self, paths: &Paths, out: &mut Exposition) -> Result<(), String> {
+        // SELinux is enabled when selinuxfs is mounted and answers.
+        let enabled = read_into(&paths.sys("fs/selinux/enforce"), &mut self.buf).is_ok();
+        out.family(
+            "node_selinux_enabled",
+            "SELinux is enabled, 1 is true, 0 is false",
+            MetricType::Gauge,
+        )
+        .sample(&[], if enabled { 1.0 } else { 0.0 });
+        if !enabled {
+            return Ok(());
+        }
+        out.family(
+            "node_selinux_current_mode",
+            "Current SELinux enforcement mode",
+            MetricType::Gauge,
+        )
+        .sample(&[], selinux_mode(self.buf.trim()));
+        let configured = match read_into(&paths.root.join("etc/selinux/config"), &mut self.buf) {
+            Ok(()) => selinux_mode(os_release_value(&self.buf, "SELINUX")),
+            Err(_) => -1.0,
+        };
+        out.family(
+            "node_selinux_config_mode",
+            "Configured SELinux enforcement mode",
+            MetricType::Gauge,
+        )
+        .sample(&[], configured);
         Ok(())
     }
 }

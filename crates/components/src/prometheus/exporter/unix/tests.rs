@@ -444,7 +444,8 @@ fn this_machine() {
 }
 
 /// The collectors compared with the live node_exporter.
-const COMPARED: [&str; 21] = [
+const COMPARED: [&str; 24] = [
+    "arp",
     "conntrack",
     "cpu",
     "diskstats",
@@ -459,11 +460,13 @@ const COMPARED: [&str; 21] = [
     "os",
     "pressure",
     "schedstat",
+    "selinux",
     "sockstat",
     "softnet",
     "stat",
     "thermal_zone",
     "time",
+    "udp_queues",
     "uname",
     "vmstat",
 ];
@@ -771,4 +774,38 @@ fn netclass_properties() {
         !text.contains("speed_bytes{device=\"lo\"}"),
         "unreadable attributes are left out"
     );
+}
+
+#[test]
+fn arp_udp_queues_and_selinux() {
+    let dir = tree(&[
+        (
+            "net/arp",
+            "IP address       HW type     Flags       HW address            Mask     Device\n192.0.2.1        0x1         0x2         02:fc:00:00:00:05     *        eth0\n192.0.2.2        0x1         0x2         02:fc:00:00:00:06     *        eth0\n10.0.0.1         0x1         0x2         02:fc:00:00:00:07     *        wlan0\n",
+        ),
+        (
+            "net/udp",
+            "   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n  1: 00000000:0044 00000000:0000 07 00000010:00000100 00:00000000 00000000     0        0 1\n  2: 00000000:0045 00000000:0000 07 00000001:00000000 00:00000000 00000000     0        0 2\n",
+        ),
+        ("sys/fs/selinux/enforce", "1\n"),
+        (
+            "etc/selinux/config",
+            "SELINUX=permissive\nSELINUXTYPE=targeted\n",
+        ),
+    ]);
+    let mut args = fixture_args(&dir, &["arp", "udp_queues", "selinux"]);
+    args.arp.device_exclude = "^wlan".into();
+    let text = scrape(&args);
+    assert_samples(
+        &text,
+        &[
+            "node_arp_entries{device=\"eth0\"} 2",
+            "node_udp_queues{ip=\"v4\",queue=\"rx\"} 256",
+            "node_udp_queues{ip=\"v4\",queue=\"tx\"} 17",
+            "node_selinux_enabled 1",
+            "node_selinux_current_mode 1",
+            "node_selinux_config_mode 0",
+        ],
+    );
+    assert!(!text.contains("wlan0") && !text.contains("v6"), "{text}");
 }
