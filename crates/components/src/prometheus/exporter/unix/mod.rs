@@ -175,7 +175,7 @@ pub fn pattern(what: &str, pattern: &str) -> Result<Regex, String> {
 /// The collector called `name`, or `None` when ferroalloy does not implement it.
 fn build_collector(name: &str, args: &Arguments) -> Result<Option<Box<dyn Collector>>, String> {
     Ok(Some(match name {
-        "cpu" => Box::new(cpu::Cpu::new(&args.cpu)),
+        "cpu" => Box::new(cpu::Cpu::new(&args.cpu)?),
         "stat" => Box::new(stat::Stat::default()),
         "meminfo" => Box::new(meminfo::Meminfo::default()),
         "loadavg" => Box::new(kernel::Loadavg::default()),

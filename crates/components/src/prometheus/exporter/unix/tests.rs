@@ -544,6 +544,9 @@ impl NodeExporter {
             .arg("--collector.disable-defaults")
             .arg("--no-collector.netdev.netlink")
             .arg("--collector.netdev.device-exclude=^lo$")
+            .arg("--collector.cpu.info")
+            .arg("--collector.cpu.info.flags-include=^(fpu|sse.*)$")
+            .arg("--collector.cpu.info.bugs-include=.*")
             .arg(format!(
                 "--collector.filesystem.mount-points-exclude={}",
                 config::DEFAULT_MOUNT_POINTS_EXCLUDE
@@ -619,6 +622,9 @@ fn agrees_with_node_exporter() {
         ..Arguments::default()
     };
     args.cpu.guest = true;
+    args.cpu.info = true;
+    args.cpu.flags_include = "^(fpu|sse.*)$".into();
+    args.cpu.bugs_include = ".*".into();
     args.netdev.device_exclude = "^lo$".into();
     let ours = parse(&scrape(&args));
 
@@ -684,6 +690,7 @@ fn agrees_with_node_exporter() {
         theirs["node_uname_info"].series
     );
     assert_eq!(ours["node_os_info"].series, theirs["node_os_info"].series);
+    assert_eq!(ours["node_cpu_info"].series, theirs["node_cpu_info"].series);
     assert_eq!(
         ours["node_filesystem_size_bytes"].series,
         theirs["node_filesystem_size_bytes"].series
@@ -808,4 +815,31 @@ fn arp_udp_queues_and_selinux() {
         ],
     );
     assert!(!text.contains("wlan0") && !text.contains("v6"), "{text}");
+}
+
+#[test]
+fn cpu_info_flags_and_bugs() {
+    let block = |n: u32| {
+        format!(
+            "processor\t: {n}\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 85\nmodel name\t: Xeon\nstepping\t: 7\nmicrocode\t: 0x5003\ncache size\t: 36608 KB\nphysical id\t: 0\ncore id\t\t: {n}\nflags\t\t: fpu vme sse sse2\nbugs\t\t: spectre_v1 mds\n\n"
+        )
+    };
+    let cpuinfo = block(0) + &block(1);
+    let dir = tree(&[("stat", STAT), ("cpuinfo", &cpuinfo)]);
+    let mut args = fixture_args(&dir, &["cpu"]);
+    args.cpu.info = true;
+    args.cpu.flags_include = "^sse".into();
+    args.cpu.bugs_include = "spectre".into();
+    let text = scrape(&args);
+    assert_samples(
+        &text,
+        &[
+            "node_cpu_info{cachesize=\"36608 KB\",core=\"1\",cpu=\"1\",family=\"6\",microcode=\"0x5003\",model=\"85\",model_name=\"Xeon\",package=\"0\",stepping=\"7\",vendor=\"GenuineIntel\"} 1",
+            "node_cpu_flag_info{flag=\"sse\"} 1",
+            "node_cpu_flag_info{flag=\"sse2\"} 1",
+            "node_cpu_bug_info{bug=\"spectre_v1\"} 1",
+        ],
+    );
+    assert!(!text.contains("fpu") && !text.contains("mds"), "{text}");
+    assert_eq!(text.matches("node_cpu_info{").count(), 2);
 }
