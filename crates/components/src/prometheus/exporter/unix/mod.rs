@@ -12,6 +12,7 @@ pub mod config;
 mod cpu;
 mod diskstats;
 mod filesystem;
+mod hwmon;
 mod kernel;
 mod meminfo;
 mod net_tables;
@@ -189,6 +190,7 @@ fn build_collector(name: &str, args: &Arguments) -> Result<Option<Box<dyn Collec
         "conntrack" => Box::new(kernel::Conntrack::default()),
         "schedstat" => Box::new(kernel::Schedstat::default()),
         "thermal_zone" => Box::new(thermal::ThermalZone::default()),
+        "hwmon" => Box::new(hwmon::Hwmon::new(&args.hwmon)?),
         "softnet" => Box::new(netstat::Softnet::default()),
         "sockstat" => Box::new(netstat::Sockstat::default()),
         "netstat" => Box::new(netstat::Netstat::new(&args.netstat)?),

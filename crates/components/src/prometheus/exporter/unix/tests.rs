@@ -444,7 +444,7 @@ fn this_machine() {
 }
 
 /// The collectors compared with the live node_exporter.
-const COMPARED: [&str; 24] = [
+const COMPARED: [&str; 25] = [
     "arp",
     "conntrack",
     "cpu",
@@ -452,6 +452,7 @@ const COMPARED: [&str; 24] = [
     "entropy",
     "filefd",
     "filesystem",
+    "hwmon",
     "loadavg",
     "meminfo",
     "netclass",
@@ -842,4 +843,86 @@ fn cpu_info_flags_and_bugs() {
     );
     assert!(!text.contains("fpu") && !text.contains("mds"), "{text}");
     assert_eq!(text.matches("node_cpu_info{").count(), 2);
+}
+
+#[test]
+fn hwmon_sensors() {
+    let dir = tree(&[
+        (
+            "devices/platform/coretemp.0/hwmon/hwmon1/name",
+            "coretemp\n",
+        ),
+        (
+            "devices/platform/coretemp.0/hwmon/hwmon1/temp1_input",
+            "45000\n",
+        ),
+        (
+            "devices/platform/coretemp.0/hwmon/hwmon1/temp1_crit",
+            "100000\n",
+        ),
+        (
+            "devices/platform/coretemp.0/hwmon/hwmon1/temp1_crit_alarm",
+            "0\n",
+        ),
+        (
+            "devices/platform/coretemp.0/hwmon/hwmon1/temp1_label",
+            "Package id 0\n",
+        ),
+        (
+            "devices/platform/coretemp.0/hwmon/hwmon1/fan2_input",
+            "1200\n",
+        ),
+        (
+            "devices/platform/coretemp.0/hwmon/hwmon1/in0_input",
+            "1500\n",
+        ),
+        (
+            "devices/platform/coretemp.0/hwmon/hwmon1/power1_average",
+            "2500000\n",
+        ),
+        ("devices/platform/coretemp.0/hwmon/hwmon1/uevent", "\n"),
+        ("devices/platform/coretemp.0/hwmon/hwmon1/update_interval", "2000\n"),
+        ("devices/platform/coretemp.0/hwmon/hwmon1/beep_enable", "1\n"),
+        ("devices/virtual/hwmon/hwmon2/name", "acpitz\n"),
+        ("devices/virtual/hwmon/hwmon2/temp1_input", "27800\n"),
+    ]);
+    let class = dir.path().join("sys/class/hwmon");
+    fs::create_dir_all(&class).unwrap();
+    let hwmon1 = dir.path().join("devices/platform/coretemp.0/hwmon/hwmon1");
+    std::os::unix::fs::symlink(&hwmon1, class.join("hwmon1")).unwrap();
+    std::os::unix::fs::symlink(
+        dir.path().join("devices/platform/coretemp.0"),
+        hwmon1.join("device"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        dir.path().join("devices/virtual/hwmon/hwmon2"),
+        class.join("hwmon2"),
+    )
+    .unwrap();
+    let mut args = fixture_args(&dir, &["hwmon"]);
+    args.sysfs_path = dir.path().join("sys").display().to_string();
+    let text = scrape(&args);
+    assert_samples(
+        &text,
+        &[
+            "node_hwmon_chip_names{chip=\"platform_coretemp_0\",chip_name=\"coretemp\"} 1",
+            "node_hwmon_chip_names{chip=\"acpitz\",chip_name=\"acpitz\"} 1",
+            "node_hwmon_sensor_label{chip=\"platform_coretemp_0\",label=\"package_id_0\",sensor=\"temp1\"} 1",
+            "node_hwmon_temp_celsius{chip=\"platform_coretemp_0\",sensor=\"temp1\"} 45",
+            "node_hwmon_temp_crit_celsius{chip=\"platform_coretemp_0\",sensor=\"temp1\"} 100",
+            "node_hwmon_temp_crit_alarm_celsius{chip=\"platform_coretemp_0\",sensor=\"temp1\"} 0",
+            "node_hwmon_fan_rpm{chip=\"platform_coretemp_0\",sensor=\"fan2\"} 1200",
+            "node_hwmon_in_volts{chip=\"platform_coretemp_0\",sensor=\"in0\"} 1.5",
+            "node_hwmon_power_average_watt{chip=\"platform_coretemp_0\",sensor=\"power1\"} 2.5",
+            "node_hwmon_temp_celsius{chip=\"acpitz\",sensor=\"temp1\"} 27.8",
+            "node_hwmon_update_interval_seconds{chip=\"platform_coretemp_0\",sensor=\"update_interval0\"} 2",
+            "node_hwmon_beep_enabled{chip=\"platform_coretemp_0\",sensor=\"beep_enable0\"} 1",
+        ],
+    );
+    assert!(
+        text.contains("# HELP node_hwmon_temp_celsius Hardware monitor for temperature (input)\n")
+    );
+    args.hwmon.chip_exclude = "^acpi".into();
+    assert!(!scrape(&args).contains("acpitz"));
 }
