@@ -4,6 +4,10 @@
 
 use components::prometheus::exporter::unix::{Arguments, Scraper};
 
+// Counts allocations, so the report shows what one scrape allocates.
+#[global_allocator]
+static ALLOC: divan::AllocProfiler = divan::AllocProfiler::system();
+
 fn main() {
     divan::main();
 }

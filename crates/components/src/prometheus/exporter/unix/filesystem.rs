@@ -111,6 +111,7 @@ impl Collector for Filesystem {
             .or_else(|_| read_into(&paths.proc("mounts"), &mut self.buf))?;
         let mut seen = HashSet::new();
         let mut mounts = Vec::new();
+        let mut on_root = Vec::new();
         for line in self.buf.lines() {
             let mut fields = line.split_ascii_whitespace();
             let (Some(device), Some(mount_point), Some(fs_type), Some(options)) =
@@ -129,14 +130,17 @@ impl Collector for Filesystem {
             if !seen.insert((device, visible.clone(), fs_type)) {
                 continue;
             }
-            let on_root = paths.root.join(visible.trim_start_matches('/'));
+            on_root.push(paths.root.join(visible.trim_start_matches('/')));
             mounts.push(Mount {
                 device,
                 fs_type,
                 readonly: options.split(',').any(|o| o == "ro"),
-                usage: self.statfs.usage(&on_root).ok(),
+                usage: None,
                 mount_point: visible,
             });
+        }
+        for (mount, usage) in mounts.iter_mut().zip(self.statfs.usages(&on_root)) {
+            mount.usage = usage.ok();
         }
         for (name, help, figure) in FAMILIES {
             let mut family = out.family(name, help, MetricType::Gauge);

@@ -881,8 +881,14 @@ fn hwmon_sensors() {
             "2500000\n",
         ),
         ("devices/platform/coretemp.0/hwmon/hwmon1/uevent", "\n"),
-        ("devices/platform/coretemp.0/hwmon/hwmon1/update_interval", "2000\n"),
-        ("devices/platform/coretemp.0/hwmon/hwmon1/beep_enable", "1\n"),
+        (
+            "devices/platform/coretemp.0/hwmon/hwmon1/update_interval",
+            "2000\n",
+        ),
+        (
+            "devices/platform/coretemp.0/hwmon/hwmon1/beep_enable",
+            "1\n",
+        ),
         ("devices/virtual/hwmon/hwmon2/name", "acpitz\n"),
         ("devices/virtual/hwmon/hwmon2/temp1_input", "27800\n"),
     ]);
