@@ -7,6 +7,13 @@
 //! (`node_scrape_collector_duration_seconds` / `_success`) and renders the text.
 //! Collectors of node_exporter's default set that ferroalloy does not implement
 //! are listed in the component's debug info.
+//!
+//! Files are read raw into buffers each collector keeps, rather than through
+//! the `procfs` crate's typed structs: node_exporter reports every field a
+//! file has (all of `/proc/meminfo`, every netstat counter) under names derived
+//! from the file, which fixed structs cannot reproduce, and raw reads keep a
+//! warm scrape nearly allocation-free. `include_exporter_metrics` is accepted;
+//! the process's own metrics are `prometheus.exporter.self`'s.
 
 pub mod config;
 mod cpu;
