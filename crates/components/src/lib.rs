@@ -50,5 +50,21 @@ pub fn registry() -> Registry {
         "otelcol.processor.probabilistic_sampler",
         Stability::GenerallyAvailable,
     ));
+    registry.register(
+        Registration::of::<prometheus::exporter::self_::SelfExporter>(
+            "prometheus.exporter.self",
+            Stability::GenerallyAvailable,
+        ),
+    );
+    registry.register(
+        Registration::of::<prometheus::exporter::unix::UnixExporter>(
+            "prometheus.exporter.unix",
+            Stability::GenerallyAvailable,
+        ),
+    );
+    registry.register(Registration::of::<prometheus::relabel::PrometheusRelabel>(
+        "prometheus.relabel",
+        Stability::GenerallyAvailable,
+    ));
     registry
 }
