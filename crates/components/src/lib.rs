@@ -28,5 +28,9 @@ pub fn registry() -> Registry {
         "local.file_match",
         Stability::GenerallyAvailable,
     ));
+    registry.register(Registration::of::<prometheus::scrape::PrometheusScrape>(
+        "prometheus.scrape",
+        Stability::GenerallyAvailable,
+    ));
     registry
 }

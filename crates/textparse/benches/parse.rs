@@ -19,7 +19,10 @@ fn parse_all(body: &[u8]) -> usize {
     let mut labels = 0;
     while let Some(entry) = parser.next().expect("benchmark input parses") {
         if let Entry::Series(series) = entry {
-            labels += series.labels().len() + usize::from(series.value.is_nan());
+            labels += series
+                .labels()
+                .map(|(name, value)| name.len() + value.len())
+                .sum::<usize>();
         }
     }
     labels

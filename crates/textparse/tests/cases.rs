@@ -4,10 +4,13 @@
 use std::collections::BTreeSet;
 use textparse::{Entry, Error, Format, MetricType, Parser};
 
+/// A parsed sample, owned: name, labels, value, timestamp.
+type OwnedSeries = (String, Vec<(String, String)>, f64, Option<i64>);
+
 /// Everything a parse produced, owned, for assertions.
 #[derive(Debug, Default)]
 struct Parsed {
-    series: Vec<(String, Vec<(String, String)>, f64, Option<i64>)>,
+    series: Vec<OwnedSeries>,
     exemplars: usize,
     types: Vec<(String, MetricType)>,
     helps: Vec<(String, String)>,
@@ -172,10 +175,7 @@ fn prometheus_text_valid_input_content() {
     assert_eq!(parsed.series.len(), 27);
 }
 
-fn find_by_name<'p>(
-    parsed: &'p Parsed,
-    name: &str,
-) -> &'p (String, Vec<(String, String)>, f64, Option<i64>) {
+fn find_by_name<'p>(parsed: &'p Parsed, name: &str) -> &'p OwnedSeries {
     parsed.series.iter().find(|s| s.0 == name).unwrap()
 }
 
