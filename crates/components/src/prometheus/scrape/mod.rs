@@ -587,4 +587,6 @@ fn rfc3339(t: SystemTime) -> String {
 }
 
 #[cfg(test)]
+mod peers;
+#[cfg(test)]
 mod tests;
