@@ -5,7 +5,9 @@
 //! the targets keeps the loops of unchanged targets running, starts new ones
 //! and stops removed ones (which mark their series stale); an update of any
 //! other setting restarts every loop but hands each its series cache, so
-//! staleness tracking survives the restart.
+//! staleness tracking survives the restart — unless the change alters how
+//! series labels are built (`honor_labels`, label limits), in which case the
+//! old series are marked stale and the new loops start with empty caches.
 
 mod cache;
 mod fetch;
@@ -362,11 +364,22 @@ struct LoopHandle {
     task: tokio::task::JoinHandle<()>,
 }
 
+/// Ordered from the least to the most thorough.
+#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Debug)]
+enum Restart {
+    #[default]
+    No,
+    /// New settings; the cached label sets are still right.
+    KeepCaches,
+    /// New settings that change the label sets: start over.
+    Fresh,
+}
+
 struct Inner {
     args: Arguments,
     settings: Arc<Settings>,
-    /// The settings changed since the loops were started.
-    restart: bool,
+    /// How the loops must restart after a settings change, if at all.
+    restart: Restart,
     loops: HashMap<u64, LoopHandle>,
 }
 
@@ -418,19 +431,24 @@ impl PrometheusScrape {
             wanted.clear();
         }
         let restart = std::mem::take(&mut inner.restart);
+        let keep_caches = restart == Restart::KeepCaches;
         let mut previous = std::mem::take(&mut inner.loops);
         for (hash, target) in wanted {
             let (state, status) = match previous.remove(&hash) {
-                Some(old) if !restart => {
+                Some(old) if restart == Restart::No => {
                     inner.loops.insert(hash, old);
                     continue;
                 }
-                Some(old) => {
+                Some(old) if keep_caches => {
                     // Restarted with new settings: the old loop ends without
                     // staleness markers and the new one takes its cache.
                     old.mark_stale.store(false, Ordering::Release);
                     old.stop.cancel();
                     (old.state, old.status)
+                }
+                Some(old) => {
+                    old.stop.cancel();
+                    Default::default()
                 }
                 None => Default::default(),
             };
@@ -483,7 +501,7 @@ impl Component for PrometheusScrape {
             inner: Mutex::new(Inner {
                 args,
                 settings,
-                restart: false,
+                restart: Restart::No,
                 loops: HashMap::new(),
             }),
             changed: tokio::sync::Notify::new(),
@@ -510,9 +528,16 @@ impl Component for PrometheusScrape {
 
     fn update(&self, args: Arguments) -> Result<(), String> {
         let mut inner = self.inner.lock();
+        let old_limits = inner.settings.label_limits;
         if !inner.args.same_settings(&args) {
             inner.settings = Arc::new(args.settings()?);
-            inner.restart = true;
+            let relabel = inner.args.honor_labels != args.honor_labels
+                || inner.settings.label_limits != old_limits;
+            inner.restart = inner.restart.max(if relabel {
+                Restart::Fresh
+            } else {
+                Restart::KeepCaches
+            });
         }
         *self.receivers.write() = args.forward_to.clone();
         inner.args = args;

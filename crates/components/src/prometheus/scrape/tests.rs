@@ -555,3 +555,54 @@ fn arguments_validate_as_alloy() {
     );
     assert!(Arguments::default().validate().is_ok());
 }
+
+#[tokio::test]
+async fn honor_labels_change_restarts_with_fresh_caches() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let (address, _server) = serve().await;
+    let collect = Arc::new(Collect::default());
+    let args = component_args(vec![target(&address, "/metrics")], &collect);
+    let (opts, _) = options("prometheus.scrape.restart");
+    let component = Arc::new(PrometheusScrape::build(opts, args.clone()).unwrap());
+    let shutdown = CancellationToken::new();
+    let run = tokio::spawn(component.clone().run(shutdown.clone()));
+    eventually("first scrape", || !ups(&collect, &address).is_empty()).await;
+
+    // A new interval keeps the caches: no series are added again.
+    component
+        .update(Arguments {
+            scrape_interval: GoDuration::from_nanos(150_000_000),
+            ..args.clone()
+        })
+        .unwrap();
+    let scrapes = ups(&collect, &address).len();
+    eventually("scrapes after the restart", || {
+        ups(&collect, &address).len() >= scrapes + 2
+    })
+    .await;
+    let added: Vec<Option<f64>> = collect
+        .batches()
+        .iter()
+        .filter(|b| value(b, "up", Some(("instance", address.as_str()))).is_some_and(|v| v == 1.0))
+        .map(|b| value(b, "scrape_series_added", None))
+        .collect();
+    assert_eq!(added[0], Some(3.0));
+    assert!(added[1..].iter().all(|a| *a == Some(0.0)), "{added:?}");
+
+    // honor_labels changes the label sets: the caches start over.
+    component
+        .update(Arguments {
+            honor_labels: true,
+            ..args
+        })
+        .unwrap();
+    eventually("series added again", || {
+        collect
+            .batches()
+            .last()
+            .is_some_and(|b| value(b, "scrape_series_added", None) == Some(3.0))
+    })
+    .await;
+    shutdown.cancel();
+    run.await.unwrap().unwrap();
+}
