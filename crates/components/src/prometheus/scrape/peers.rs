@@ -4,9 +4,9 @@
 //! labels. The binaries are installed by `scripts/test`; a missing binary
 //! fails the test.
 
+use super::tests::{JOB, scrape_loop};
 use super::*;
 use model::labels::Labels;
-use model::metrics::{AppendError, Appender, MetricsBatch};
 use std::collections::BTreeSet;
 use std::process::{Child, Command, Stdio};
 use std::time::Instant;
@@ -57,16 +57,6 @@ async fn wait_ready(url: &str) {
     }
 }
 
-#[derive(Default)]
-struct Collect(Mutex<Vec<MetricsBatch>>);
-
-impl Appender for Collect {
-    fn append(&self, batch: &MetricsBatch) -> Result<(), AppendError> {
-        self.0.lock().push(batch.clone());
-        Ok(())
-    }
-}
-
 /// The label sets (as text) of a direct parse of `body`, with the target's
 /// `job` and `instance` added and empty labels dropped (an empty label is an
 /// absent one in Prometheus).
@@ -95,25 +85,11 @@ async fn compare_with_direct_parse(address: &str) {
     let url = format!("http://{address}/metrics");
     // A first request, so that the target's own request metrics exist.
     get(&url).await.unwrap();
-    let collect = Arc::new(Collect::default());
-    let args = Arguments::default();
     let target = Labels::from_pairs([("__address__", address)]);
-    let defaults = TargetDefaults {
-        job: "peer",
-        scheme: "http",
-        metrics_path: "/metrics",
-        params: &args.params,
-    };
-    let scrape_loop = ScrapeLoop::new(
-        ScrapeTarget::new(&target, &defaults).unwrap(),
-        Arc::new(args.settings().unwrap()),
-        Arc::new(RwLock::new(vec![MetricsReceiver(collect.clone())])),
-        Arc::default(),
-        Arc::default(),
-    );
+    let (scrape_loop, collect) = scrape_loop(&target, &Arguments::default());
     scrape_loop.scrape().await;
-    let direct = parsed_series(&get(&url).await.unwrap(), "peer", address);
-    let batch = collect.0.lock().last().cloned().unwrap();
+    let direct = parsed_series(&get(&url).await.unwrap(), JOB, address);
+    let batch = collect.last();
     assert_eq!(scrape_loop.status.lock().last_error, "");
     let report: BTreeSet<&str> = [
         "up",

@@ -11,8 +11,9 @@ use model::metrics::{AppendError, Appender, MetricsBatch, is_stale_nan};
 use std::io::Write;
 use std::sync::atomic::AtomicUsize;
 
+/// A receiver that keeps every batch.
 #[derive(Default)]
-struct Collect(Mutex<Vec<MetricsBatch>>);
+pub(super) struct Collect(Mutex<Vec<MetricsBatch>>);
 
 impl Appender for Collect {
     fn append(&self, batch: &MetricsBatch) -> Result<(), AppendError> {
@@ -22,11 +23,11 @@ impl Appender for Collect {
 }
 
 impl Collect {
-    fn batches(&self) -> Vec<MetricsBatch> {
+    pub(super) fn batches(&self) -> Vec<MetricsBatch> {
         self.0.lock().clone()
     }
 
-    fn last(&self) -> MetricsBatch {
+    pub(super) fn last(&self) -> MetricsBatch {
         self.0.lock().last().cloned().expect("a batch")
     }
 }
@@ -138,12 +139,14 @@ fn target(address: &str, path: &str) -> Target {
     Labels::from_pairs([("__address__", address), ("__metrics_path__", path)])
 }
 
+pub(super) const JOB: &str = "prometheus.scrape.test";
+
 /// A loop for one target with `args`, and what it appends.
-fn scrape_loop(target: &Target, args: &Arguments) -> (ScrapeLoop, Arc<Collect>) {
+pub(super) fn scrape_loop(target: &Target, args: &Arguments) -> (ScrapeLoop, Arc<Collect>) {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let collect = Arc::new(Collect::default());
     let defaults = TargetDefaults {
-        job: "prometheus.scrape.test",
+        job: JOB,
         scheme: &args.scheme,
         metrics_path: &args.metrics_path,
         params: &args.params,
