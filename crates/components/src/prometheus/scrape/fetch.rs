@@ -169,11 +169,15 @@ fn get_failed(url: &reqwest::Url, cause: &str) -> String {
     format!("Get \"{url}\": {cause}")
 }
 
-/// A reqwest error with its causes, which carry the useful part
-/// ("connection refused", "operation timed out").
+/// A reqwest error told by its causes, which carry the useful part
+/// ("connection refused", "operation timed out"); reqwest's own message only
+/// repeats the URL the caller already names.
 fn error_chain(error: &reqwest::Error) -> String {
-    let mut message = error.to_string();
-    let mut source = std::error::Error::source(error);
+    let Some(first) = std::error::Error::source(error) else {
+        return error.to_string();
+    };
+    let mut message = first.to_string();
+    let mut source = first.source();
     while let Some(cause) = source {
         message.push_str(": ");
         message.push_str(&cause.to_string());

@@ -28,6 +28,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use syntax::decode::{Block, ByteSize, GoDuration, Validate};
+use syntax::stability::Stability;
 use syntax::value::{Object, Value};
 use target::{ScrapeTarget, TargetDefaults};
 use textparse::Format;
@@ -340,6 +341,30 @@ impl Arguments {
 
     /// Whether `other` differs in more than its targets and receivers, which
     /// is what restarts the loops.
+    /// Alloy refuses the experimental switches unless the stability level
+    /// allows them.
+    fn check_experimental(&self, min_stability: Stability) -> Result<(), String> {
+        let switches = [
+            ("honor_metadata", self.honor_metadata),
+            (
+                "enable_type_and_unit_labels",
+                self.enable_type_and_unit_labels,
+            ),
+            (
+                "start_timestamp_zero_ingestion",
+                self.start_timestamp_zero_ingestion,
+            ),
+        ];
+        for (name, set) in switches {
+            if set && min_stability > Stability::Experimental {
+                return Err(format!(
+                    "{name} is an experimental feature, and must be enabled by setting the stability.level flag to experimental"
+                ));
+            }
+        }
+        Ok(())
+    }
+
     fn same_settings(&self, other: &Arguments) -> bool {
         let strip = |a: &Arguments| Arguments {
             targets: Vec::new(),
@@ -494,6 +519,7 @@ impl Component for PrometheusScrape {
     type Arguments = Arguments;
 
     fn build(opts: Options, args: Arguments) -> Result<PrometheusScrape, String> {
+        args.check_experimental(opts.min_stability)?;
         let settings = Arc::new(args.settings()?);
         Ok(PrometheusScrape {
             opts,
@@ -527,6 +553,7 @@ impl Component for PrometheusScrape {
     }
 
     fn update(&self, args: Arguments) -> Result<(), String> {
+        args.check_experimental(self.opts.min_stability)?;
         let mut inner = self.inner.lock();
         let old_limits = inner.settings.label_limits;
         if !inner.args.same_settings(&args) {

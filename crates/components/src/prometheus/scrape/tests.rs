@@ -557,6 +557,20 @@ fn arguments_validate_as_alloy() {
         "metric_name_escaping_scheme cannot be set to 'allow-utf-8' while metric_name_validation_scheme is not set to 'utf8'"
     );
     assert!(Arguments::default().validate().is_ok());
+
+    let experimental = Arguments {
+        honor_metadata: true,
+        ..Arguments::default()
+    };
+    assert_eq!(
+        experimental.check_experimental(Stability::GenerallyAvailable),
+        Err("honor_metadata is an experimental feature, and must be enabled by setting the stability.level flag to experimental".to_owned())
+    );
+    assert!(
+        experimental
+            .check_experimental(Stability::Experimental)
+            .is_ok()
+    );
 }
 
 #[tokio::test]
