@@ -301,15 +301,6 @@ impl Arguments {
     }
 
     fn settings(&self) -> Result<Settings, String> {
-        let timeout = self
-            .scrape_timeout
-            .to_std()
-            .ok_or("scrape_timeout must not be negative")?;
-        let interval = self
-            .scrape_interval
-            .to_std()
-            .filter(|i| !i.is_zero())
-            .ok_or("scrape_interval must be greater than zero")?;
         let fallback = match self.scrape_fallback_protocol.as_str() {
             p if p.starts_with("PrometheusText") => Some(Format::PrometheusText),
             p if p.starts_with("OpenMetricsText") => Some(Format::OpenMetrics),
@@ -318,8 +309,6 @@ impl Arguments {
         let limit = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
         let user_agent = format!("ferroalloy/{}", env!("CARGO_PKG_VERSION"));
         Ok(Settings {
-            interval,
-            timeout,
             honor_labels: self.honor_labels,
             honor_timestamps: self.honor_timestamps,
             track_timestamps_staleness: self.track_timestamps_staleness,
@@ -334,7 +323,8 @@ impl Arguments {
                 name_length: limit(self.label_name_length_limit),
                 value_length: limit(self.label_value_length_limit),
             },
-            client: HttpClient::new(&self.http_client_config, true, &user_agent, Some(timeout))?,
+            // Each scrape is bounded by its target's timeout instead.
+            client: HttpClient::new(&self.http_client_config, true, &user_agent, None)?,
             offset_seed: *OFFSET_SEED,
         })
     }
@@ -434,6 +424,8 @@ impl PrometheusScrape {
             scheme: &inner.args.scheme,
             metrics_path: &inner.args.metrics_path,
             params: &inner.args.params,
+            interval: inner.args.scrape_interval,
+            timeout: inner.args.scrape_timeout,
         };
         let mut wanted = HashMap::new();
         for target in &inner.args.targets {
@@ -456,17 +448,17 @@ impl PrometheusScrape {
             wanted.clear();
         }
         let restart = std::mem::take(&mut inner.restart);
-        let keep_caches = restart == Restart::KeepCaches;
         let mut previous = std::mem::take(&mut inner.loops);
         for (hash, target) in wanted {
             let (state, status) = match previous.remove(&hash) {
-                Some(old) if restart == Restart::No => {
+                Some(old) if restart == Restart::No && old.target == target => {
                     inner.loops.insert(hash, old);
                     continue;
                 }
-                Some(old) if keep_caches => {
-                    // Restarted with new settings: the old loop ends without
-                    // staleness markers and the new one takes its cache.
+                Some(old) if restart != Restart::Fresh => {
+                    // Restarted with new settings or a new interval: the old
+                    // loop ends without staleness markers and the new one
+                    // takes its cache.
                     old.mark_stale.store(false, Ordering::Release);
                     old.stop.cancel();
                     (old.state, old.status)

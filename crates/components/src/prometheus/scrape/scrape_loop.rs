@@ -20,8 +20,6 @@ use tokio_util::sync::CancellationToken;
 
 /// What all loops of a component share; a change restarts the loops.
 pub(crate) struct Settings {
-    pub interval: Duration,
-    pub timeout: Duration,
     pub honor_labels: bool,
     pub honor_timestamps: bool,
     pub track_timestamps_staleness: bool,
@@ -162,12 +160,12 @@ impl ScrapeLoop {
         mark_stale: Arc<std::sync::atomic::AtomicBool>,
     ) {
         let first = offset(
-            self.settings.interval,
+            self.target.interval,
             self.target.hash ^ self.settings.offset_seed,
             SystemTime::now(),
         );
         let mut ticker =
-            tokio::time::interval_at(tokio::time::Instant::now() + first, self.settings.interval);
+            tokio::time::interval_at(tokio::time::Instant::now() + first, self.target.interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
             tokio::select! {
@@ -192,7 +190,7 @@ impl ScrapeLoop {
             address: &self.target.address,
             accept: &self.settings.accept,
             compression: self.settings.compression,
-            timeout: self.settings.timeout,
+            timeout: self.target.timeout,
             body_size_limit: self.settings.body_size_limit,
         };
         let fetched = fetch(
@@ -241,7 +239,7 @@ impl ScrapeLoop {
             counts.scraped as f64,
             counts.added as f64,
             counts.series_added as f64,
-            self.settings.timeout.as_secs_f64(),
+            self.target.timeout.as_secs_f64(),
             self.settings.sample_limit as f64,
             body_size,
         ];

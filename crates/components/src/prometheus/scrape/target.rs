@@ -6,6 +6,8 @@
 use model::labels::Labels;
 use model::target::Target;
 use std::collections::BTreeMap;
+use std::time::Duration;
+use syntax::decode::{GoDuration, parse_go_duration};
 
 /// What the component's arguments contribute to every target.
 pub(crate) struct TargetDefaults<'a> {
@@ -13,6 +15,8 @@ pub(crate) struct TargetDefaults<'a> {
     pub scheme: &'a str,
     pub metrics_path: &'a str,
     pub params: &'a BTreeMap<String, Vec<String>>,
+    pub interval: GoDuration,
+    pub timeout: GoDuration,
 }
 
 /// A target ready to scrape.
@@ -29,12 +33,18 @@ pub(crate) struct ScrapeTarget {
     /// Identifies the target across updates (labels and URL), and spreads
     /// scrape times.
     pub hash: u64,
+    /// `__scrape_interval__` and `__scrape_timeout__`, which a target may set
+    /// to differ from the component's.
+    pub interval: Duration,
+    pub timeout: Duration,
 }
 
 const ADDRESS: &str = "__address__";
 const SCHEME: &str = "__scheme__";
 const METRICS_PATH: &str = "__metrics_path__";
 const PARAM_PREFIX: &str = "__param_";
+const SCRAPE_INTERVAL: &str = "__scrape_interval__";
+const SCRAPE_TIMEOUT: &str = "__scrape_timeout__";
 
 impl ScrapeTarget {
     pub fn new(target: &Target, defaults: &TargetDefaults<'_>) -> Result<ScrapeTarget, String> {
@@ -47,6 +57,8 @@ impl ScrapeTarget {
         set_default("job", defaults.job);
         set_default(SCHEME, defaults.scheme);
         set_default(METRICS_PATH, defaults.metrics_path);
+        set_default(SCRAPE_INTERVAL, &defaults.interval.to_string());
+        set_default(SCRAPE_TIMEOUT, &defaults.timeout.to_string());
         for (name, values) in defaults.params {
             if let Some(first) = values.first() {
                 set_default(&format!("{PARAM_PREFIX}{name}"), first);
@@ -59,6 +71,7 @@ impl ScrapeTarget {
         if labels.value("instance").is_empty() {
             labels.set("instance", address.clone());
         }
+        let (interval, timeout) = interval_and_timeout(&labels)?;
         let url = target_url(&labels, &address, defaults.params)?;
         labels.retain(|name, value| !name.starts_with("__") && !value.is_empty());
         let hash = fnv1a(
@@ -73,8 +86,35 @@ impl ScrapeTarget {
             url,
             address,
             hash,
+            interval,
+            timeout,
         })
     }
+}
+
+/// The target's own scrape interval and timeout, checked as Prometheus does.
+fn interval_and_timeout(labels: &Labels) -> Result<(Duration, Duration), String> {
+    let read = |name: &str, what: &str| {
+        let text = labels.value(name);
+        let duration = parse_go_duration(text)
+            .map_err(|e| format!("error parsing scrape {what}: {e}"))?
+            .to_std()
+            .ok_or_else(|| format!("error parsing scrape {what}: negative duration {text:?}"))?;
+        if duration.is_zero() {
+            return Err(format!("scrape {what} cannot be 0"));
+        }
+        Ok(duration)
+    };
+    let interval = read(SCRAPE_INTERVAL, "interval")?;
+    let timeout = read(SCRAPE_TIMEOUT, "timeout")?;
+    if timeout > interval {
+        return Err(format!(
+            "scrape timeout cannot be greater than scrape interval ({:?} > {:?})",
+            labels.value(SCRAPE_TIMEOUT),
+            labels.value(SCRAPE_INTERVAL)
+        ));
+    }
+    Ok((interval, timeout))
 }
 
 /// `scheme://address/path?params`, where a `__param_<name>` label replaces the
@@ -132,6 +172,8 @@ mod tests {
             scheme: "http",
             metrics_path: "/metrics",
             params,
+            interval: GoDuration::from_secs(60),
+            timeout: GoDuration::from_secs(10),
         }
     }
 
@@ -166,7 +208,45 @@ mod tests {
         assert_eq!(t.url.as_str(), "https://h:1/m");
         assert_eq!(t.labels.to_string(), r#"{instance="i", job="j"}"#);
 
+        assert_eq!(
+            (t.interval, t.timeout),
+            (Duration::from_secs(60), Duration::from_secs(10))
+        );
+
         let err = ScrapeTarget::new(&Labels::from_pairs([("a", "b")]), &defaults(&params));
         assert_eq!(err.unwrap_err(), "no address");
+    }
+
+    #[test]
+    fn targets_may_set_their_interval_and_timeout() {
+        let params = BTreeMap::new();
+        let with = |interval: &str, timeout: &str| {
+            let labels = Labels::from_pairs([
+                ("__address__", "h:1"),
+                ("__scrape_interval__", interval),
+                ("__scrape_timeout__", timeout),
+            ]);
+            ScrapeTarget::new(&labels, &defaults(&params)).map(|t| (t.interval, t.timeout))
+        };
+        assert_eq!(
+            with("15s", "5s"),
+            Ok((Duration::from_secs(15), Duration::from_secs(5)))
+        );
+        assert_eq!(
+            with("5s", "15s"),
+            Err(
+                "scrape timeout cannot be greater than scrape interval (\"15s\" > \"5s\")"
+                    .to_owned()
+            )
+        );
+        assert_eq!(
+            with("0s", "0s"),
+            Err("scrape interval cannot be 0".to_owned())
+        );
+        assert!(
+            with("soon", "1s")
+                .unwrap_err()
+                .starts_with("error parsing scrape interval: ")
+        );
     }
 }

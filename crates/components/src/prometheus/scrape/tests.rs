@@ -150,6 +150,8 @@ pub(super) fn scrape_loop(target: &Target, args: &Arguments) -> (ScrapeLoop, Arc
         scheme: &args.scheme,
         metrics_path: &args.metrics_path,
         params: &args.params,
+        interval: args.scrape_interval,
+        timeout: args.scrape_timeout,
     };
     let scrape_loop = ScrapeLoop::new(
         ScrapeTarget::new(target, &defaults).unwrap(),
