@@ -18,10 +18,10 @@ mod target;
 use crate::prometheus::http_client::{HttpClient, HttpClientConfig};
 use model::metrics::MetricsReceiver;
 use model::target::Target;
-use parking_lot::{Mutex, RwLock};
+use parking_lot::Mutex;
 use runtime::component::{Component, Options};
 use sample_labels::LabelLimits;
-use scrape_loop::{LoopState, ScrapeLoop, Settings, TargetStatus};
+use scrape_loop::{LoopState, ScrapeLoop, Settings, Shared, TargetStatus};
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, RandomState};
 use std::sync::Arc;
@@ -401,7 +401,7 @@ struct Inner {
 pub struct PrometheusScrape {
     opts: Options,
     inner: Mutex<Inner>,
-    receivers: Arc<RwLock<Vec<MetricsReceiver>>>,
+    shared: Arc<Shared>,
     changed: tokio::sync::Notify,
 }
 
@@ -439,14 +439,13 @@ impl PrometheusScrape {
             }
         }
         let target_limit = usize::try_from(inner.args.target_limit).unwrap_or(usize::MAX);
-        if target_limit > 0 && wanted.len() > target_limit {
-            tracing::error!(
-                component = %self.opts.id,
-                "target_limit exceeded (number of targets: {}, limit: {target_limit})",
-                wanted.len()
-            );
-            wanted.clear();
-        }
+        *self.shared.forced_error.write() =
+            (target_limit > 0 && wanted.len() > target_limit).then(|| {
+                format!(
+                    "target_limit exceeded (number of targets: {}, limit: {target_limit})",
+                    wanted.len()
+                )
+            });
         let restart = std::mem::take(&mut inner.restart);
         let mut previous = std::mem::take(&mut inner.loops);
         for (hash, target) in wanted {
@@ -491,7 +490,7 @@ impl PrometheusScrape {
         let scrape_loop = ScrapeLoop::new(
             target.clone(),
             settings,
-            self.receivers.clone(),
+            self.shared.clone(),
             state.clone(),
             status.clone(),
         );
@@ -515,7 +514,7 @@ impl Component for PrometheusScrape {
         let settings = Arc::new(args.settings()?);
         Ok(PrometheusScrape {
             opts,
-            receivers: Arc::new(RwLock::new(args.forward_to.clone())),
+            shared: Arc::new(Shared::new(args.forward_to.clone())),
             inner: Mutex::new(Inner {
                 args,
                 settings,
@@ -558,7 +557,7 @@ impl Component for PrometheusScrape {
                 Restart::KeepCaches
             });
         }
-        *self.receivers.write() = args.forward_to.clone();
+        *self.shared.receivers.write() = args.forward_to.clone();
         inner.args = args;
         drop(inner);
         self.changed.notify_one();

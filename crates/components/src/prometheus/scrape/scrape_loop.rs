@@ -37,6 +37,24 @@ pub(crate) struct Settings {
     pub offset_seed: u64,
 }
 
+/// What the component shares with all its loops and changes without
+/// restarting them.
+pub(crate) struct Shared {
+    pub receivers: RwLock<Vec<MetricsReceiver>>,
+    /// Fails every scrape while set (`target_limit` exceeded), as
+    /// Prometheus's forced error does.
+    pub forced_error: RwLock<Option<String>>,
+}
+
+impl Shared {
+    pub fn new(receivers: Vec<MetricsReceiver>) -> Shared {
+        Shared {
+            receivers: RwLock::new(receivers),
+            forced_error: RwLock::new(None),
+        }
+    }
+}
+
 /// Health of a target, as the debug info shows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum TargetHealth {
@@ -91,7 +109,7 @@ pub(crate) struct LoopState {
 pub(crate) struct ScrapeLoop {
     pub target: ScrapeTarget,
     pub(super) settings: Arc<Settings>,
-    pub(super) receivers: Arc<RwLock<Vec<MetricsReceiver>>>,
+    pub(super) shared: Arc<Shared>,
     pub state: Arc<tokio::sync::Mutex<LoopState>>,
     /// A copy of the status readable without waiting for a running scrape.
     pub status: Arc<Mutex<TargetStatus>>,
@@ -124,7 +142,7 @@ impl ScrapeLoop {
     pub fn new(
         target: ScrapeTarget,
         settings: Arc<Settings>,
-        receivers: Arc<RwLock<Vec<MetricsReceiver>>>,
+        shared: Arc<Shared>,
         state: Arc<tokio::sync::Mutex<LoopState>>,
         status: Arc<Mutex<TargetStatus>>,
     ) -> ScrapeLoop {
@@ -145,7 +163,7 @@ impl ScrapeLoop {
         ScrapeLoop {
             target,
             settings,
-            receivers,
+            shared,
             state,
             status,
             report,
@@ -193,13 +211,19 @@ impl ScrapeLoop {
             timeout: self.target.timeout,
             body_size_limit: self.settings.body_size_limit,
         };
-        let fetched = fetch(
-            &self.settings.client,
-            &request,
-            &mut state.body,
-            &mut state.scratch,
-        )
-        .await;
+        let forced_error = self.shared.forced_error.read().clone();
+        let fetched = match forced_error {
+            Some(e) => Err(e),
+            None => {
+                fetch(
+                    &self.settings.client,
+                    &request,
+                    &mut state.body,
+                    &mut state.scratch,
+                )
+                .await
+            }
+        };
         clear(&mut state.batch);
         state.cache.begin();
         let mut counts = Counts::default();
@@ -251,7 +275,7 @@ impl ScrapeLoop {
             });
         }
         state.reported = true;
-        let appended = append_all(&self.receivers.read(), batch);
+        let appended = append_all(&self.shared.receivers.read(), batch);
         let mut last_error = outcome.err().unwrap_or_default();
         if let Err(e) = appended {
             tracing::warn!(target = %self.target.url, error = %e, "appending scraped samples failed");
@@ -376,7 +400,7 @@ impl ScrapeLoop {
         if batch.is_empty() {
             return;
         }
-        if let Err(e) = append_all(&self.receivers.read(), batch) {
+        if let Err(e) = append_all(&self.shared.receivers.read(), batch) {
             tracing::warn!(target = %self.target.url, error = %e, "appending staleness markers failed");
         }
     }

@@ -156,7 +156,7 @@ pub(super) fn scrape_loop(target: &Target, args: &Arguments) -> (ScrapeLoop, Arc
     let scrape_loop = ScrapeLoop::new(
         ScrapeTarget::new(target, &defaults).unwrap(),
         Arc::new(args.settings().unwrap()),
-        Arc::new(RwLock::new(vec![MetricsReceiver(collect.clone())])),
+        Arc::new(Shared::new(vec![MetricsReceiver(collect.clone())])),
         Arc::default(),
         Arc::default(),
     );
@@ -384,7 +384,7 @@ async fn vanished_series_and_failed_scrapes_go_stale() {
             ..metrics.target.clone()
         },
         metrics.settings.clone(),
-        metrics.receivers.clone(),
+        metrics.shared.clone(),
         metrics.state.clone(),
         metrics.status.clone(),
     );
@@ -573,6 +573,50 @@ fn arguments_validate_as_alloy() {
             .check_experimental(Stability::Experimental)
             .is_ok()
     );
+}
+
+#[tokio::test]
+async fn too_many_targets_fail_every_scrape() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let (address, _server) = serve().await;
+    let collect = Arc::new(Collect::default());
+    let mut second = target(&address, "/metrics");
+    second.set("instance", "second");
+    let args = Arguments {
+        target_limit: 1,
+        ..component_args(vec![target(&address, "/metrics"), second], &collect)
+    };
+    let (opts, _) = options("prometheus.scrape.limit");
+    let component = Arc::new(PrometheusScrape::build(opts, args.clone()).unwrap());
+    let shutdown = CancellationToken::new();
+    let run = tokio::spawn(component.clone().run(shutdown.clone()));
+    eventually("both targets reported", || {
+        !ups(&collect, &address).is_empty() && !ups(&collect, "second").is_empty()
+    })
+    .await;
+    assert!(ups(&collect, &address).iter().all(|up| *up == 0.0));
+    let status = component
+        .inner
+        .lock()
+        .loops
+        .values()
+        .next()
+        .unwrap()
+        .status
+        .lock()
+        .clone();
+    assert_eq!(
+        status.last_error,
+        "target_limit exceeded (number of targets: 2, limit: 1)"
+    );
+    assert!(
+        collect
+            .batches()
+            .iter()
+            .all(|b| value(b, "requests_total", None).is_none())
+    );
+    shutdown.cancel();
+    run.await.unwrap().unwrap();
 }
 
 #[tokio::test]
