@@ -304,6 +304,12 @@ impl ScrapeLoop {
         now_ms: i64,
         counts: &mut Counts,
     ) -> Result<(), String> {
+        if content_type.starts_with("application/vnd.google.protobuf") {
+            // Never asked for (see the Accept header), but a target may send it.
+            return Err(format!(
+                "received Content-Type {content_type:?}: the protobuf exposition format is not supported"
+            ));
+        }
         let Some(format) = Format::from_content_type(content_type).or(self.settings.fallback)
         else {
             return Err(format!(

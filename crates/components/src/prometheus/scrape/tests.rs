@@ -86,6 +86,18 @@ async fn serve() -> (String, tokio::task::JoinHandle<()>) {
         )
         .route("/garbage", get(|| async { "<html>this is { not metrics" }))
         .route(
+            "/protobuf",
+            get(|| async {
+                (
+                    [(
+                        "content-type",
+                        "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited",
+                    )],
+                    vec![0x0a_u8, 0x01, 0x61],
+                )
+            }),
+        )
+        .route(
             "/slow",
             get(|| async {
                 tokio::time::sleep(Duration::from_secs(5)).await;
@@ -311,6 +323,14 @@ async fn failures_report_down_with_the_reason() {
         status.last_error.contains("expected a valid start token"),
         "{}",
         status.last_error
+    );
+
+    let (protobuf, _) = scrape_loop(&target(&address, "/protobuf"), &Arguments::default());
+    protobuf.scrape().await;
+    let error = protobuf.status.lock().last_error.clone();
+    assert!(
+        error.ends_with("the protobuf exposition format is not supported"),
+        "{error}"
     );
 
     let quick = Arguments {
