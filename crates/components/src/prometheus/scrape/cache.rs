@@ -31,18 +31,22 @@ impl SeriesCache {
     }
 
     /// The labels of the series written as `raw`, building them with `make`
-    /// (which may refuse the series) the first time.
+    /// (which may refuse the series) the first time; `None` when the scrape
+    /// already had this series (Prometheus drops such duplicates).
     pub fn labels<E>(
         &mut self,
         raw: &[u8],
         tracked: bool,
         make: impl FnOnce() -> Result<Labels, E>,
-    ) -> Result<Arc<Labels>, E> {
+    ) -> Result<Option<Arc<Labels>>, E> {
         let scrape = self.scrape;
         if let Some(entry) = self.entries.get_mut(raw) {
+            if entry.seen == scrape {
+                return Ok(None);
+            }
             entry.seen = scrape;
             entry.tracked = tracked;
-            return Ok(entry.labels.clone());
+            return Ok(Some(entry.labels.clone()));
         }
         let labels = Arc::new(make()?);
         self.entries.insert(
@@ -54,7 +58,7 @@ impl SeriesCache {
                 tracked,
             },
         );
-        Ok(labels)
+        Ok(Some(labels))
     }
 
     /// Ends a successful scrape: the series it saw are live; those live before
@@ -123,13 +127,20 @@ mod tests {
     }
 
     #[test]
-    fn hits_reuse_the_label_set() {
+    fn hits_reuse_the_label_set_and_duplicates_are_refused() {
         let mut cache = SeriesCache::default();
         cache.begin();
         let first = cache
             .labels::<()>(b"a", true, || Ok(Labels::from_pairs([("__name__", "a")])))
+            .unwrap()
             .unwrap();
-        let again = cache.labels::<()>(b"a", true, || panic!("cached")).unwrap();
+        let duplicate = cache.labels::<()>(b"a", true, || panic!("cached"));
+        assert_eq!(duplicate, Ok(None));
+        cache.begin();
+        let again = cache
+            .labels::<()>(b"a", true, || panic!("cached"))
+            .unwrap()
+            .unwrap();
         assert!(Arc::ptr_eq(&first, &again));
     }
 }

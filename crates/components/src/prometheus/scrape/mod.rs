@@ -19,6 +19,7 @@ use crate::prometheus::http_client::{HttpClient, HttpClientConfig};
 use model::metrics::MetricsReceiver;
 use model::target::Target;
 use parking_lot::Mutex;
+use prometheus_client::metrics::gauge::Gauge;
 use runtime::component::{Component, Options};
 use sample_labels::LabelLimits;
 use scrape_loop::{LoopState, ScrapeLoop, Settings, Shared, TargetStatus};
@@ -400,6 +401,8 @@ struct Inner {
 
 pub struct PrometheusScrape {
     opts: Options,
+    /// `prometheus_scrape_targets_gauge`: the targets being scraped.
+    targets_gauge: Gauge,
     inner: Mutex<Inner>,
     shared: Arc<Shared>,
     changed: tokio::sync::Notify,
@@ -438,6 +441,8 @@ impl PrometheusScrape {
                 }
             }
         }
+        self.targets_gauge
+            .set(i64::try_from(wanted.len()).unwrap_or(i64::MAX));
         let target_limit = usize::try_from(inner.args.target_limit).unwrap_or(usize::MAX);
         *self.shared.forced_error.write() =
             (target_limit > 0 && wanted.len() > target_limit).then(|| {
@@ -512,8 +517,15 @@ impl Component for PrometheusScrape {
     fn build(opts: Options, args: Arguments) -> Result<PrometheusScrape, String> {
         args.check_experimental(opts.min_stability)?;
         let settings = Arc::new(args.settings()?);
+        let targets_gauge = Gauge::default();
+        opts.metrics.lock().register(
+            "prometheus_scrape_targets_gauge",
+            "Number of targets this component is configured to scrape",
+            targets_gauge.clone(),
+        );
         Ok(PrometheusScrape {
             opts,
+            targets_gauge,
             shared: Arc::new(Shared::new(args.forward_to.clone())),
             inner: Mutex::new(Inner {
                 args,

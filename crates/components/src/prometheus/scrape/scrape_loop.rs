@@ -359,6 +359,10 @@ impl ScrapeLoop {
                     settings.label_limits,
                 )
             })?;
+            let Some(labels) = labels else {
+                tracing::debug!(target = %self.target.url, series = %String::from_utf8_lossy(series.raw), "duplicate sample for timestamp");
+                continue;
+            };
             counts.series_added += usize::from(new_series);
             if let Some(exemplar) = series.exemplar.as_ref().filter(|e| !e.too_long()) {
                 batch.exemplars.push(Exemplar {

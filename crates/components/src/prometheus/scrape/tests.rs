@@ -85,6 +85,7 @@ async fn serve() -> (String, tokio::task::JoinHandle<()>) {
             }),
         )
         .route("/garbage", get(|| async { "<html>this is { not metrics" }))
+        .route("/duplicates", get(|| async { "a 1\na 2\nb 3\n" }))
         .route(
             "/protobuf",
             get(|| async {
@@ -225,6 +226,26 @@ async fn text_target_with_synthetic_series_and_metadata() {
     assert_eq!(
         (status.health, status.last_error.as_str()),
         (scrape_loop::TargetHealth::Up, "")
+    );
+}
+
+#[tokio::test]
+async fn duplicate_series_keep_the_first_sample() {
+    let (address, _server) = serve().await;
+    let (l, collect) = scrape_loop(&target(&address, "/duplicates"), &Arguments::default());
+    l.scrape().await;
+    let batch = collect.last();
+    let a: Vec<f64> = batch
+        .samples
+        .iter()
+        .filter(|s| s.labels.value("__name__") == "a")
+        .map(|s| s.value)
+        .collect();
+    assert_eq!(a, [1.0]);
+    assert_eq!(value(&batch, "scrape_samples_scraped", None), Some(3.0));
+    assert_eq!(
+        value(&batch, "scrape_samples_post_metric_relabeling", None),
+        Some(2.0)
     );
 }
 
@@ -482,6 +503,7 @@ async fn updates_keep_running_loops_and_stale_removed_targets() {
         .any(|b| value(b, "scrape_series_added", None) != Some(0.0));
     assert!(!added_again);
 
+    assert_eq!(component.targets_gauge.get(), 2);
     let info = component.debug_info().unwrap();
     let Value::Object(info) = info else { panic!() };
     let Some(Value::Array(targets)) = info.get("targets") else {
