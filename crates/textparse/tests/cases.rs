@@ -382,3 +382,36 @@ fn exporter_scrapes_match_their_families() {
         }
     }
 }
+
+/// Truncations and byte flips of every input: the parsers must end, with an
+/// entry stream or an error, and never panic.
+#[test]
+fn mutated_inputs_never_panic() {
+    let mut inputs: Vec<(Vec<u8>, Format)> = Vec::new();
+    for (file, format) in [
+        ("promparse_cases.json", Format::PrometheusText),
+        ("openmetricsparse_cases.json", Format::OpenMetrics),
+    ] {
+        inputs.extend(cases(file).into_iter().map(|c| (c.input, format)));
+    }
+    let om = std::fs::read(testutil::shared("testdata/textparse/alltypes.5mfs.om.txt")).unwrap();
+    inputs.push((om, Format::OpenMetrics));
+    let replacements = [
+        b'\0', b'\n', b' ', b'"', b'\\', b'{', b'}', b'#', b',', b'=', 0xff,
+    ];
+    let mut runs = 0;
+    for (input, format) in &inputs {
+        for at in 0..input.len().min(400) {
+            for other in [Format::PrometheusText, Format::OpenMetrics] {
+                let _ = parse(&input[..at], other);
+            }
+            for &byte in &replacements {
+                let mut mutated = input.clone();
+                mutated[at] = byte;
+                let _ = parse(&mutated, *format);
+                runs += 1;
+            }
+        }
+    }
+    assert!(runs > 10_000, "{runs}");
+}

@@ -11,6 +11,7 @@
 
 mod cache;
 mod fetch;
+mod metadata;
 mod sample_labels;
 mod scrape_loop;
 mod target;

@@ -5,12 +5,13 @@
 
 use super::cache::SeriesCache;
 use super::fetch::{BODY_SIZE_LIMIT_EXCEEDED, FetchRequest, fetch};
+use super::metadata::MetadataTracker;
 use super::sample_labels::{LabelLimits, series_labels};
 use super::target::ScrapeTarget;
 use crate::prometheus::http_client::HttpClient;
 use model::labels::Labels;
 use model::metrics::{
-    Exemplar, Metadata, MetricType, MetricsBatch, MetricsReceiver, Sample, append_all, stale_nan,
+    Exemplar, MetricType, MetricsBatch, MetricsReceiver, Sample, append_all, stale_nan,
 };
 use parking_lot::{Mutex, RwLock};
 use std::sync::Arc;
@@ -456,49 +457,6 @@ pub(crate) fn offset(interval: Duration, hash: u64, now: SystemTime) -> Duration
         next -= interval_ns;
     }
     Duration::from_nanos(next)
-}
-
-/// The metadata of one scrape, built in reused buffers, and handed on only
-/// when it differs from what was last sent.
-#[derive(Default)]
-struct MetadataTracker {
-    current: Vec<Metadata>,
-    len: usize,
-    sent: Vec<Metadata>,
-}
-
-impl MetadataTracker {
-    fn begin(&mut self) {
-        self.len = 0;
-    }
-
-    /// The entry of `family`: the last one when the family continues, else a
-    /// fresh (reused) one.
-    fn family(&mut self, family: &str) -> &mut Metadata {
-        let continues = self.len > 0 && self.current[self.len - 1].family == family;
-        if !continues {
-            if self.len == self.current.len() {
-                self.current.push(Metadata::default());
-            }
-            let entry = &mut self.current[self.len];
-            entry.family.clear();
-            entry.family.push_str(family);
-            entry.help.clear();
-            entry.unit.clear();
-            entry.metric_type = MetricType::Unknown;
-            self.len += 1;
-        }
-        &mut self.current[self.len - 1]
-    }
-
-    fn changed(&mut self) -> Option<Vec<Metadata>> {
-        let current = &self.current[..self.len];
-        if current == self.sent.as_slice() {
-            return None;
-        }
-        self.sent = current.to_vec();
-        Some(self.sent.clone())
-    }
 }
 
 #[cfg(test)]
