@@ -711,3 +711,45 @@ async fn honor_labels_change_restarts_with_fresh_caches() {
     shutdown.cancel();
     run.await.unwrap().unwrap();
 }
+
+/// The real exporters' gzip answers (`testdata/exporters/exposition-variants`),
+/// served as they were received: every family arrives.
+#[tokio::test]
+async fn real_gzip_scrapes() {
+    let dir = testutil::shared("testdata/exporters/exposition-variants");
+    for (exporter, families) in [
+        ("node-exporter", 283),
+        ("redis-exporter", 158),
+        ("postgres-exporter", 341),
+        ("pushgateway", 41),
+        ("prometheus", 202),
+    ] {
+        let body = std::fs::read(dir.join(format!("{exporter}.text.gz"))).unwrap();
+        let router = axum::Router::new().route(
+            "/metrics",
+            get(move || async move {
+                (
+                    [
+                        ("content-type", "text/plain; version=0.0.4; charset=utf-8"),
+                        ("content-encoding", "gzip"),
+                    ],
+                    body,
+                )
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap().to_string();
+        let server = tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        let (l, collect) = scrape_loop(&target(&address, "/metrics"), &Arguments::default());
+        l.scrape().await;
+        let batch = collect.last();
+        assert_eq!(l.status.lock().last_error, "", "{exporter}");
+        assert_eq!(batch.metadata.len(), families, "{exporter}");
+        assert_eq!(
+            value(&batch, "scrape_samples_scraped", None),
+            Some((batch.samples.len() - 5) as f64),
+            "{exporter}"
+        );
+        server.abort();
+    }
+}
