@@ -10,6 +10,7 @@
 //! old series are marked stale and the new loops start with empty caches.
 
 mod cache;
+mod failure_log;
 mod fetch;
 mod metadata;
 mod sample_labels;
@@ -26,9 +27,9 @@ use sample_labels::LabelLimits;
 use scrape_loop::{LoopState, ScrapeLoop, Settings, Shared, TargetStatus};
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, RandomState};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use syntax::decode::{Block, ByteSize, GoDuration, Validate};
 use syntax::stability::Stability;
 use syntax::value::{Object, Value};
@@ -320,6 +321,8 @@ impl Arguments {
             body_size_limit: usize::try_from(self.body_size_limit.0.max(0)).unwrap_or(usize::MAX),
             fallback,
             sample_limit: limit(self.sample_limit),
+            failure_log: (!self.scrape_failure_log_file.is_empty())
+                .then(|| PathBuf::from(&self.scrape_failure_log_file)),
             label_limits: LabelLimits {
                 labels: limit(self.label_limit),
                 name_length: limit(self.label_name_length_limit),
@@ -602,7 +605,12 @@ impl Component for PrometheusScrape {
                 object.insert("last_error".into(), Value::string(status.last_error));
                 object.insert(
                     "last_scrape".into(),
-                    Value::string(status.last_scrape.map(rfc3339).unwrap_or_default()),
+                    Value::string(
+                        status
+                            .last_scrape
+                            .map(failure_log::rfc3339)
+                            .unwrap_or_default(),
+                    ),
                 );
                 object.insert(
                     "last_scrape_duration".into(),
@@ -615,31 +623,6 @@ impl Component for PrometheusScrape {
         info.insert("targets".into(), Value::Array(targets));
         Some(Value::Object(info))
     }
-}
-
-/// A time as RFC 3339 in UTC, to the millisecond.
-fn rfc3339(t: SystemTime) -> String {
-    let since = t.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
-    let secs = since.as_secs();
-    let days = i64::try_from(secs / 86_400).unwrap_or(0);
-    let rem = secs % 86_400;
-    // Howard Hinnant's civil-from-days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        since.subsec_millis()
-    )
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use super::*;
 use model::labels::Labels;
 use std::collections::BTreeSet;
 use std::process::{Child, Command, Stdio};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use textparse::{Entry, Parser};
 
 /// A peer process, killed when the test ends.

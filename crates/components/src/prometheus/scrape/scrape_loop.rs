@@ -4,6 +4,7 @@
 //! appended to every receiver.
 
 use super::cache::SeriesCache;
+use super::failure_log;
 use super::fetch::{BODY_SIZE_LIMIT_EXCEEDED, FetchRequest, fetch};
 use super::metadata::MetadataTracker;
 use super::sample_labels::{LabelLimits, series_labels};
@@ -14,6 +15,7 @@ use model::metrics::{
     Exemplar, MetricType, MetricsBatch, MetricsReceiver, Sample, append_all, stale_nan,
 };
 use parking_lot::{Mutex, RwLock};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use textparse::{Entry, Format, Parser};
@@ -32,6 +34,8 @@ pub(crate) struct Settings {
     pub fallback: Option<Format>,
     pub sample_limit: usize,
     pub label_limits: LabelLimits,
+    /// `scrape_failure_log_file`, when set.
+    pub failure_log: Option<PathBuf>,
     pub client: HttpClient,
     /// Mixed into the offsets so that several processes scraping the same
     /// targets do not all scrape at the same instant.
@@ -277,6 +281,15 @@ impl ScrapeLoop {
         }
         state.reported = true;
         let appended = append_all(&self.shared.receivers.read(), batch);
+        if let (Err(e), Some(path)) = (&outcome, &self.settings.failure_log) {
+            failure_log::append(
+                path,
+                started_at,
+                self.target.labels.value("job"),
+                self.target.url.as_str(),
+                e,
+            );
+        }
         let mut last_error = outcome.err().unwrap_or_default();
         if let Err(e) = appended {
             tracing::warn!(target = %self.target.url, error = %e, "appending scraped samples failed");

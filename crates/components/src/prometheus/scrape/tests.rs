@@ -10,6 +10,7 @@ use model::labels::Labels;
 use model::metrics::{AppendError, Appender, MetricsBatch, is_stale_nan};
 use std::io::Write;
 use std::sync::atomic::AtomicUsize;
+use std::time::Duration;
 
 /// A receiver that keeps every batch.
 #[derive(Default)]
@@ -333,8 +334,23 @@ async fn gzip_accept_headers_and_params() {
 #[tokio::test]
 async fn failures_report_down_with_the_reason() {
     let (address, _server) = serve().await;
-    let (garbage, collect) = scrape_loop(&target(&address, "/garbage"), &Arguments::default());
+    let log_dir = tempfile::tempdir().unwrap();
+    let log = log_dir.path().join("failures.log");
+    let logged = Arguments {
+        scrape_failure_log_file: log.display().to_string(),
+        ..Arguments::default()
+    };
+    let (garbage, collect) = scrape_loop(&target(&address, "/garbage"), &logged);
     garbage.scrape().await;
+    let line: serde_json::Value =
+        serde_json::from_str(std::fs::read_to_string(&log).unwrap().trim_end()).unwrap();
+    assert_eq!(line["target"], format!("http://{address}/garbage"));
+    assert!(
+        line["err"]
+            .as_str()
+            .unwrap()
+            .contains("expected a valid start token")
+    );
     let batch = collect.last();
     assert_eq!(value(&batch, "up", None), Some(0.0));
     assert_eq!(batch.samples.len(), 5, "only the synthetic series");
