@@ -6,7 +6,7 @@
 //! and stops removed ones (which mark their series stale); an update of any
 //! other setting restarts every loop but hands each its series cache, so
 //! staleness tracking survives the restart — unless the change alters how
-//! series labels are built (`honor_labels`, label limits), in which case the
+//! series labels are built (`honor_labels`, label limits, name validation), in which case the
 //! old series are marked stale and the new loops start with empty caches.
 
 mod cache;
@@ -23,7 +23,7 @@ use model::target::Target;
 use parking_lot::Mutex;
 use prometheus_client::metrics::gauge::Gauge;
 use runtime::component::{Component, Options};
-use sample_labels::LabelLimits;
+use sample_labels::{LabelLimits, LabelRules};
 use scrape_loop::{LoopState, ScrapeLoop, Settings, Shared, TargetStatus};
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, RandomState};
@@ -312,7 +312,6 @@ impl Arguments {
         let limit = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
         let user_agent = format!("ferroalloy/{}", env!("CARGO_PKG_VERSION"));
         Ok(Settings {
-            honor_labels: self.honor_labels,
             honor_timestamps: self.honor_timestamps,
             track_timestamps_staleness: self.track_timestamps_staleness,
             extra_metrics: self.extra_metrics,
@@ -323,10 +322,14 @@ impl Arguments {
             sample_limit: limit(self.sample_limit),
             failure_log: (!self.scrape_failure_log_file.is_empty())
                 .then(|| PathBuf::from(&self.scrape_failure_log_file)),
-            label_limits: LabelLimits {
-                labels: limit(self.label_limit),
-                name_length: limit(self.label_name_length_limit),
-                value_length: limit(self.label_value_length_limit),
+            label_rules: LabelRules {
+                honor_labels: self.honor_labels,
+                limits: LabelLimits {
+                    labels: limit(self.label_limit),
+                    name_length: limit(self.label_name_length_limit),
+                    value_length: limit(self.label_value_length_limit),
+                },
+                legacy_names: self.metric_name_validation_scheme == "legacy",
             },
             // Each scrape is bounded by its target's timeout instead.
             client: HttpClient::new(&self.http_client_config, true, &user_agent, None)?,
@@ -336,6 +339,39 @@ impl Arguments {
 
     /// Whether `other` differs in more than its targets and receivers, which
     /// is what restarts the loops.
+    /// The switches ferroalloy accepts for compatibility but does not act on
+    /// (native histograms need the protobuf format; no clustering yet).
+    fn ignored_switches(&self) -> Vec<&'static str> {
+        [
+            ("scrape_native_histograms", self.scrape_native_histograms),
+            ("scrape_classic_histograms", self.scrape_classic_histograms),
+            (
+                "convert_classic_histograms_to_nhcb",
+                self.convert_classic_histograms_to_nhcb,
+            ),
+            (
+                "native_histogram_bucket_limit",
+                self.native_histogram_bucket_limit != 0,
+            ),
+            (
+                "native_histogram_min_bucket_factor",
+                self.native_histogram_min_bucket_factor != 0.0,
+            ),
+            (
+                "enable_type_and_unit_labels",
+                self.enable_type_and_unit_labels,
+            ),
+            (
+                "start_timestamp_zero_ingestion",
+                self.start_timestamp_zero_ingestion,
+            ),
+            ("clustering", self.clustering.enabled),
+        ]
+        .into_iter()
+        .filter_map(|(name, set)| set.then_some(name))
+        .collect()
+    }
+
     /// Alloy refuses the experimental switches unless the stability level
     /// allows them.
     fn check_experimental(&self, min_stability: Stability) -> Result<(), String> {
@@ -515,11 +551,23 @@ impl PrometheusScrape {
     }
 }
 
+fn warn_ignored(id: &str, args: &Arguments) {
+    let ignored = args.ignored_switches();
+    if !ignored.is_empty() {
+        tracing::warn!(
+            component = id,
+            "ferroalloy does not support these settings yet and scrapes without them: {}",
+            ignored.join(", ")
+        );
+    }
+}
+
 impl Component for PrometheusScrape {
     type Arguments = Arguments;
 
     fn build(opts: Options, args: Arguments) -> Result<PrometheusScrape, String> {
         args.check_experimental(opts.min_stability)?;
+        warn_ignored(&opts.id, &args);
         let settings = Arc::new(args.settings()?);
         let targets_gauge = Gauge::default();
         opts.metrics.lock().register(
@@ -561,12 +609,12 @@ impl Component for PrometheusScrape {
 
     fn update(&self, args: Arguments) -> Result<(), String> {
         args.check_experimental(self.opts.min_stability)?;
+        warn_ignored(&self.opts.id, &args);
         let mut inner = self.inner.lock();
-        let old_limits = inner.settings.label_limits;
+        let old_rules = inner.settings.label_rules;
         if !inner.args.same_settings(&args) {
             inner.settings = Arc::new(args.settings()?);
-            let relabel = inner.args.honor_labels != args.honor_labels
-                || inner.settings.label_limits != old_limits;
+            let relabel = inner.settings.label_rules != old_rules;
             inner.restart = inner.restart.max(if relabel {
                 Restart::Fresh
             } else {

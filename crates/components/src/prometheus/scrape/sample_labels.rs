@@ -1,6 +1,6 @@
 //! The label set of a scraped series: the exposed labels merged with the
 //! target's (`honor_labels`, `exported_` prefixes) and checked against the
-//! label limits, in Prometheus's words.
+//! label limits and the name validation scheme, in Prometheus's words.
 
 use model::labels::Labels;
 use textparse::Series;
@@ -13,22 +13,44 @@ pub(crate) struct LabelLimits {
     pub value_length: usize,
 }
 
+/// How label sets are built; a change invalidates the cached ones.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct LabelRules {
+    pub honor_labels: bool,
+    pub limits: LabelLimits,
+    /// `metric_name_validation_scheme = "legacy"`: names must be
+    /// `[a-zA-Z_:][a-zA-Z0-9_:]*` (metrics) and `[a-zA-Z_][a-zA-Z0-9_]*`
+    /// (labels), else the scrape fails.
+    pub legacy_names: bool,
+}
+
 /// The final labels of `series` scraped from a target labelled `target`.
 pub(crate) fn series_labels(
     series: &Series<'_>,
     target: &Labels,
-    honor_labels: bool,
-    limits: LabelLimits,
+    rules: LabelRules,
 ) -> Result<Labels, String> {
     let mut labels = Labels::from_pairs(
         std::iter::once((std::borrow::Cow::Borrowed("__name__"), series.name()))
             .chain(series.labels())
             .map(|(n, v)| (n.into_owned(), v.into_owned())),
     );
-    merge_target_labels(&mut labels, target, honor_labels);
+    merge_target_labels(&mut labels, target, rules.honor_labels);
     labels.retain(|_, value| !value.is_empty());
-    check_limits(&labels, limits)?;
+    if rules.legacy_names && !legacy_names(&labels) {
+        return Err(format!("invalid metric name or label names: {labels}"));
+    }
+    check_limits(&labels, rules.limits)?;
     Ok(labels)
+}
+
+fn legacy_names(labels: &Labels) -> bool {
+    let name = |text: &str, colons: bool| {
+        let mut bytes = text.bytes();
+        let ok = |c: u8| c.is_ascii_alphabetic() || c == b'_' || (colons && c == b':');
+        bytes.next().is_some_and(ok) && bytes.all(|c| ok(c) || c.is_ascii_digit())
+    };
+    name(labels.value("__name__"), true) && labels.iter().all(|(label, _)| name(label, false))
 }
 
 /// With `honor_labels` the exposed value wins; otherwise the target's does
@@ -96,13 +118,18 @@ mod tests {
     use super::*;
     use textparse::{Entry, Format, Parser};
 
-    fn labels_of(line: &str, honor: bool, limits: LabelLimits) -> Result<String, String> {
+    fn labels_of(line: &str, honor_labels: bool, limits: LabelLimits) -> Result<String, String> {
+        let rules = LabelRules {
+            honor_labels,
+            limits,
+            legacy_names: true,
+        };
         let target = Labels::from_pairs([("job", "j"), ("instance", "i:1")]);
         let mut parser = Parser::new(line.as_bytes(), Format::PrometheusText);
         let Some(Entry::Series(series)) = parser.next().unwrap() else {
             panic!("a series")
         };
-        series_labels(&series, &target, honor, limits).map(|l| l.to_string())
+        series_labels(&series, &target, rules).map(|l| l.to_string())
     }
 
     #[test]
@@ -116,6 +143,16 @@ mod tests {
             labels_of(line, true, LabelLimits::default()).unwrap(),
             r#"{__name__="m", exported_job="x", instance="i:1", job="mine"}"#
         );
+    }
+
+    #[test]
+    fn legacy_validation_refuses_utf8_names() {
+        assert_eq!(
+            labels_of(r#"{"my.metric", a="1"} 1"#, false, LabelLimits::default()).unwrap_err(),
+            r#"invalid metric name or label names: {__name__="my.metric", a="1", instance="i:1", job="j"}"#
+        );
+        assert!(labels_of(r#"{"m", "a.b"="1"} 1"#, false, LabelLimits::default()).is_err());
+        assert!(labels_of(r#"a:b_c{d_e="1"} 1"#, false, LabelLimits::default()).is_ok());
     }
 
     #[test]

@@ -7,7 +7,7 @@ use super::cache::SeriesCache;
 use super::failure_log;
 use super::fetch::{BODY_SIZE_LIMIT_EXCEEDED, FetchRequest, fetch};
 use super::metadata::MetadataTracker;
-use super::sample_labels::{LabelLimits, series_labels};
+use super::sample_labels::{LabelRules, series_labels};
 use super::target::ScrapeTarget;
 use crate::prometheus::http_client::HttpClient;
 use model::labels::Labels;
@@ -23,7 +23,6 @@ use tokio_util::sync::CancellationToken;
 
 /// What all loops of a component share; a change restarts the loops.
 pub(crate) struct Settings {
-    pub honor_labels: bool,
     pub honor_timestamps: bool,
     pub track_timestamps_staleness: bool,
     pub extra_metrics: bool,
@@ -33,7 +32,7 @@ pub(crate) struct Settings {
     /// The parser for a missing or unknown Content-Type.
     pub fallback: Option<Format>,
     pub sample_limit: usize,
-    pub label_limits: LabelLimits,
+    pub label_rules: LabelRules,
     /// `scrape_failure_log_file`, when set.
     pub failure_log: Option<PathBuf>,
     pub client: HttpClient,
@@ -366,12 +365,7 @@ impl ScrapeLoop {
             let mut new_series = false;
             let labels = state.cache.labels(series.raw, tracked, || {
                 new_series = true;
-                series_labels(
-                    &series,
-                    &self.target.labels,
-                    settings.honor_labels,
-                    settings.label_limits,
-                )
+                series_labels(&series, &self.target.labels, settings.label_rules)
             })?;
             let Some(labels) = labels else {
                 tracing::debug!(target = %self.target.url, series = %String::from_utf8_lossy(series.raw), "duplicate sample for timestamp");
