@@ -66,5 +66,9 @@ pub fn registry() -> Registry {
         "prometheus.relabel",
         Stability::GenerallyAvailable,
     ));
+    registry.register(Registration::of::<prometheus::scrape::PrometheusScrape>(
+        "prometheus.scrape",
+        Stability::GenerallyAvailable,
+    ));
     registry
 }

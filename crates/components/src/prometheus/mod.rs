@@ -2,4 +2,6 @@
 //! exporters (SPEC §2.15–§2.22).
 
 pub mod exporter;
+pub mod http_client;
 pub mod relabel;
+pub mod scrape;
