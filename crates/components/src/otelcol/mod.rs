@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod exporter;
 
 use model::otlp::{Consumer, Signal};
 use syntax::decode::Block;
