@@ -28,5 +28,14 @@ pub fn registry() -> Registry {
         "local.file_match",
         Stability::GenerallyAvailable,
     ));
+    registry.register(Registration::of::<otelcol::exporter::otlp::OtlpExporter>(
+        "otelcol.exporter.otlp",
+        Stability::GenerallyAvailable,
+    ));
+    registry.register(Registration::of::<
+        otelcol::exporter::otlphttp::OtlpHttpExporter,
+    >(
+        "otelcol.exporter.otlphttp", Stability::GenerallyAvailable
+    ));
     registry
 }

@@ -262,10 +262,7 @@ impl ClientTls {
             (true, true) => {
                 let cert = tls::pem_or_file(&self.cert_pem, &self.cert_file, "cert")?;
                 let key = tls::pem_or_file(self.key_pem.expose(), &self.key_file, "key")?;
-                Some((
-                    tls::certificates(&cert, "cert")?,
-                    tls::private_key(&key)?,
-                ))
+                Some((tls::certificates(&cert, "cert")?, tls::private_key(&key)?))
             }
             _ => {
                 return Err(

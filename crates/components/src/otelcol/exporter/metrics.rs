@@ -67,14 +67,4 @@ impl ExporterMetrics {
     pub fn enqueue_failed(&self, signal: Signal, items: u64) {
         self.enqueue_failed[index(signal)].inc_by(items);
     }
-
-    #[cfg(test)]
-    pub fn counts(&self, signal: Signal) -> (u64, u64, u64) {
-        let i = index(signal);
-        (
-            self.sent[i].get(),
-            self.send_failed[i].get(),
-            self.enqueue_failed[i].get(),
-        )
-    }
 }

@@ -14,6 +14,8 @@ pub mod otlphttp;
 mod queue;
 mod retry;
 mod sender;
+#[cfg(test)]
+mod tests;
 
 pub use exporter::{Exporter, ExporterKind, Settings};
 

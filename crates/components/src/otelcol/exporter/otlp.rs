@@ -2,7 +2,9 @@
 //! protobuf bytes go out as they arrived: a pass-through codec hands them to
 //! tonic, which only frames and compresses them.
 
-use super::{Accepted, ExporterKind, Outgoing, SendError, Settings, Transport, partial_success, rpc};
+use super::{
+    Accepted, ExporterKind, Outgoing, SendError, Settings, Transport, partial_success, rpc,
+};
 use crate::otelcol::DebugMetrics;
 use crate::otelcol::auth::Handler;
 use crate::otelcol::config::client::{Compression, GrpcClient, RetryOnFailure, SendingQueue};
@@ -283,7 +285,8 @@ impl tower::Service<Uri> for TlsConnector {
         let connector = self.config.clone();
         let server_name = self.server_name.clone();
         Box::pin(async move {
-            let invalid = |what: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, what);
+            let invalid =
+                |what: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, what);
             let host = uri
                 .host()
                 .ok_or_else(|| invalid(format!("no host in {uri}")))?

@@ -112,9 +112,9 @@ impl Queue {
                 return Err(ConsumeError::retryable(refuse("sending queue is full")));
             }
         };
-        self.metrics.queue_size.set(
-            i64::from(self.size_limit) - self.capacity.available_permits() as i64,
-        );
+        self.metrics
+            .queue_size
+            .set(i64::from(self.size_limit) - self.capacity.available_permits() as i64);
         let (result, outcome) = if self.wait_for_result {
             let (tx, rx) = oneshot::channel();
             (Some(tx), Some(rx))

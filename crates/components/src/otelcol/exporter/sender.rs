@@ -32,15 +32,14 @@ impl<T: Transport> Sender<T> {
     pub async fn deliver(&self, request: &Outgoing) -> Result<(), ConsumeError> {
         let mut backoff = Backoff::new(&self.retry);
         loop {
-            let outcome = match tokio::time::timeout(self.timeout, self.transport.send(request))
-                .await
-            {
-                Ok(outcome) => outcome,
-                Err(_) => Err(SendError::retryable(format!(
-                    "context deadline exceeded: no answer within {:?}",
-                    self.timeout
-                ))),
-            };
+            let outcome =
+                match tokio::time::timeout(self.timeout, self.transport.send(request)).await {
+                    Ok(outcome) => outcome,
+                    Err(_) => Err(SendError::retryable(format!(
+                        "context deadline exceeded: no answer within {:?}",
+                        self.timeout
+                    ))),
+                };
             let (reason, retry_after) = match outcome {
                 Ok(accepted) => {
                     self.accepted(request, accepted);
