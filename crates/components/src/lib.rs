@@ -28,6 +28,10 @@ pub fn registry() -> Registry {
         "local.file_match",
         Stability::GenerallyAvailable,
     ));
+    registry.register(Registration::of::<otelcol::exporter::debug::DebugExporter>(
+        "otelcol.exporter.debug",
+        Stability::Experimental,
+    ));
     registry.register(Registration::of::<otelcol::exporter::otlp::OtlpExporter>(
         "otelcol.exporter.otlp",
         Stability::GenerallyAvailable,
