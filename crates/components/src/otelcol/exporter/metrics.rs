@@ -30,28 +30,28 @@ impl ExporterMetrics {
             let (i, item) = (index(signal), signal.item_name());
             registry.register(
                 format!("otelcol_exporter_sent_{item}"),
-                format!("Number of {item} successfully sent to destination."),
+                format!("Number of {item} successfully sent to destination"),
                 self.sent[i].clone(),
             );
             registry.register(
                 format!("otelcol_exporter_send_failed_{item}"),
-                format!("Number of {item} in failed attempts to send to destination."),
+                format!("Number of {item} in failed attempts to send to destination"),
                 self.send_failed[i].clone(),
             );
             registry.register(
                 format!("otelcol_exporter_enqueue_failed_{item}"),
-                format!("Number of {item} failed to be added to the sending queue."),
+                format!("Number of {item} failed to be added to the sending queue"),
                 self.enqueue_failed[i].clone(),
             );
         }
         registry.register(
             "otelcol_exporter_queue_size",
-            "Current size of the retry queue (in batches).",
+            "Current size of the retry queue (in batches)",
             self.queue_size.clone(),
         );
         registry.register(
             "otelcol_exporter_queue_capacity",
-            "Fixed capacity of the retry queue (in batches).",
+            "Fixed capacity of the retry queue (in batches)",
             self.queue_capacity.clone(),
         );
     }

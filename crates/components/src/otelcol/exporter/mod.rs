@@ -6,8 +6,8 @@
 //! with the backoff of [`retry`] → a [`Transport`] (gRPC or HTTP) that sends
 //! the request's protobuf bytes as they arrived.
 
+mod component;
 pub mod debug;
-mod exporter;
 mod metrics;
 pub mod otlp;
 pub mod otlphttp;
@@ -17,7 +17,7 @@ mod sender;
 #[cfg(test)]
 mod tests;
 
-pub use exporter::{Exporter, ExporterKind, Settings};
+pub use component::{Exporter, ExporterKind, Settings};
 
 use bytes::Bytes;
 use model::otlp::{Signal, Telemetry};

@@ -30,6 +30,8 @@ pub struct Queue {
     block_on_overflow: bool,
     wait_for_result: bool,
     metrics: Arc<ExporterMetrics>,
+    /// Ends waits for room when the component stops.
+    stop: CancellationToken,
 }
 
 impl Queue {
@@ -77,6 +79,7 @@ impl Queue {
             block_on_overflow: config.block_on_overflow,
             wait_for_result: config.wait_for_result,
             metrics,
+            stop,
         }
     }
 
@@ -102,12 +105,15 @@ impl Queue {
         };
         let reserved = match self.capacity.clone().try_acquire_many_owned(size) {
             Ok(reserved) => reserved,
-            Err(_) if self.block_on_overflow => self
-                .capacity
-                .clone()
-                .acquire_many_owned(size)
-                .await
-                .map_err(|_| ConsumeError::retryable("the sending queue is closed"))?,
+            Err(_) if self.block_on_overflow => {
+                tokio::select! {
+                    reserved = self.capacity.clone().acquire_many_owned(size) => reserved
+                        .map_err(|_| ConsumeError::retryable("the sending queue is closed"))?,
+                    () = self.stop.cancelled() => {
+                        return Err(ConsumeError::retryable("the exporter stopped"));
+                    }
+                }
+            }
             Err(_) => {
                 return Err(ConsumeError::retryable(refuse("sending queue is full")));
             }
@@ -123,7 +129,7 @@ impl Queue {
         };
         let job = Job {
             request,
-            reserved: reserved,
+            reserved,
             result,
         };
         if self.jobs.send(job).is_err() {

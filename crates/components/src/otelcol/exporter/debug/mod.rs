@@ -8,7 +8,7 @@ mod detailed;
 mod normal;
 mod values;
 
-use super::exporter::Exports;
+use super::component::Exports;
 use crate::otelcol::DebugMetrics;
 use model::otlp::{Consume, ConsumeFuture, Consumer, Context, Request, Telemetry};
 use parking_lot::Mutex;
@@ -169,7 +169,7 @@ impl Sampler {
         }
         *count += 1;
         *count <= self.initial
-            || (self.thereafter > 0 && (*count - self.initial) % self.thereafter == 0)
+            || (self.thereafter > 0 && (*count - self.initial).is_multiple_of(self.thereafter))
     }
 }
 
