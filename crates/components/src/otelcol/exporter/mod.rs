@@ -21,6 +21,7 @@ pub use component::{Exporter, ExporterKind, Settings};
 
 use bytes::Bytes;
 use model::otlp::{Signal, Telemetry};
+use model::otlp_json::OtlpJson;
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceResponse;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceResponse;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceResponse;
@@ -89,16 +90,40 @@ pub trait Transport: Send + Sync + 'static {
     fn send(&self, request: &Outgoing) -> impl Future<Output = Result<Accepted, SendError>> + Send;
 }
 
+/// How a request or response body is encoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encoding {
+    Protobuf,
+    Json,
+}
+
+fn decode_response<R: Message + Default + OtlpJson>(
+    body: &[u8],
+    encoding: Encoding,
+) -> Result<R, String> {
+    match encoding {
+        Encoding::Protobuf => R::decode(body).map_err(|e| e.to_string()),
+        Encoding::Json => R::from_json(body).map_err(|e| e.to_string()),
+    }
+}
+
 /// The partial success in a response body of `signal` (empty = full success).
-pub fn partial_success(signal: Signal, body: &[u8]) -> Result<Accepted, prost::DecodeError> {
+pub fn partial_success(
+    signal: Signal,
+    body: &[u8],
+    encoding: Encoding,
+) -> Result<Accepted, String> {
+    if body.is_empty() {
+        return Ok(Accepted::default());
+    }
     let (rejected, message) = match signal {
-        Signal::Traces => ExportTraceServiceResponse::decode(body)?
+        Signal::Traces => decode_response::<ExportTraceServiceResponse>(body, encoding)?
             .partial_success
             .map(|p| (p.rejected_spans, p.error_message)),
-        Signal::Metrics => ExportMetricsServiceResponse::decode(body)?
+        Signal::Metrics => decode_response::<ExportMetricsServiceResponse>(body, encoding)?
             .partial_success
             .map(|p| (p.rejected_data_points, p.error_message)),
-        Signal::Logs => ExportLogsServiceResponse::decode(body)?
+        Signal::Logs => decode_response::<ExportLogsServiceResponse>(body, encoding)?
             .partial_success
             .map(|p| (p.rejected_log_records, p.error_message)),
     }

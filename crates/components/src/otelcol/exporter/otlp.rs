@@ -3,7 +3,8 @@
 //! tonic, which only frames and compresses them.
 
 use super::{
-    Accepted, ExporterKind, Outgoing, SendError, Settings, Transport, partial_success, rpc,
+    Accepted, Encoding, ExporterKind, Outgoing, SendError, Settings, Transport, partial_success,
+    rpc,
 };
 use crate::otelcol::DebugMetrics;
 use crate::otelcol::auth::Handler;
@@ -186,8 +187,10 @@ impl Transport for GrpcTransport {
             .await
             .map_err(|e| SendError::retryable(format!("connection error: {e}")))?;
         match grpc.unary(call, method(request.signal), PassThrough).await {
-            Ok(response) => partial_success(request.signal, &response.into_inner())
-                .map_err(|e| SendError::Permanent(format!("invalid response: {e}"))),
+            Ok(response) => {
+                partial_success(request.signal, &response.into_inner(), Encoding::Protobuf)
+                    .map_err(|e| SendError::Permanent(format!("invalid response: {e}")))
+            }
             Err(status) => Err(classify(&status)),
         }
     }

@@ -3,14 +3,18 @@
 //! per `compression`.
 
 use super::{
-    Accepted, ExporterKind, Outgoing, SendError, Settings, Transport, partial_success, rpc,
+    Accepted, Encoding, ExporterKind, Outgoing, SendError, Settings, Transport, partial_success,
+    rpc,
 };
 use crate::otelcol::DebugMetrics;
 use crate::otelcol::auth::Handler;
 use crate::otelcol::config::client::{Compression, HttpClient, RetryOnFailure, SendingQueue};
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
-use model::otlp::Signal;
+use model::otlp::{
+    ExportLogsServiceRequest, ExportMetricsServiceRequest, ExportTraceServiceRequest, Signal,
+};
+use model::otlp_json::OtlpJson;
 use prost::Message;
 use std::io::Write;
 use std::time::Duration;
@@ -41,7 +45,7 @@ impl Validate for Arguments {
     fn validate(&self) -> Result<(), String> {
         match self.encoding.as_str() {
             "" | "proto" => Ok(()),
-            "json" => Err("encoding \"json\" is not supported yet: use \"proto\"".into()),
+            "json" => Ok(()),
             other => Err(format!("invalid encoding {other:?}: must be proto or json")),
         }
     }
@@ -74,6 +78,7 @@ pub struct HttpTransport {
     /// Traces, metrics, logs.
     urls: [reqwest::Url; 3],
     compression: Compression,
+    encoding: Encoding,
     headers: HeaderMap,
     auth: Option<Handler>,
 }
@@ -142,6 +147,11 @@ impl HttpTransport {
             client: http_client,
             urls,
             compression,
+            encoding: if args.encoding == "json" {
+                Encoding::Json
+            } else {
+                Encoding::Protobuf
+            },
             headers,
             auth: client.auth.clone(),
         })
@@ -198,7 +208,11 @@ impl Transport for HttpTransport {
             Signal::Metrics => &self.urls[1],
             Signal::Logs => &self.urls[2],
         };
-        let (body, encoding) = compress(self.compression, &request.body)
+        let (body, content_type) = match self.encoding {
+            Encoding::Protobuf => (request.body.clone(), "application/x-protobuf"),
+            Encoding::Json => (json_body(request)?, "application/json"),
+        };
+        let (body, content_encoding) = compress(self.compression, &body)
             .map_err(|e| SendError::Permanent(format!("failed to compress the request: {e}")))?;
         let mut headers = self.headers.clone();
         if let Some(auth) = &self.auth {
@@ -211,9 +225,9 @@ impl Transport for HttpTransport {
         }
         headers.insert(
             http::header::CONTENT_TYPE,
-            HeaderValue::from_static("application/x-protobuf"),
+            HeaderValue::from_static(content_type),
         );
-        if let Some(encoding) = encoding {
+        if let Some(encoding) = content_encoding {
             headers.insert(
                 http::header::CONTENT_ENCODING,
                 HeaderValue::from_static(encoding),
@@ -238,7 +252,9 @@ impl Transport for HttpTransport {
             .await
             .map_err(|e| SendError::retryable(format!("failed to read the response body: {e}")))?;
         if status.is_success() {
-            return Ok(partial_success(request.signal, &body).unwrap_or_default());
+            // A server may answer with an empty or unparsable body; the data
+            // was accepted all the same.
+            return Ok(partial_success(request.signal, &body, self.encoding).unwrap_or_default());
         }
         let reason = format!(
             "error exporting items, request to {url} responded with HTTP Status Code {}, Message={}",
@@ -260,6 +276,23 @@ impl Transport for HttpTransport {
             Err(SendError::Permanent(reason))
         }
     }
+}
+
+/// The request as OTLP/JSON.
+fn json_body(request: &Outgoing) -> Result<Bytes, SendError> {
+    let invalid = |e: prost::DecodeError| SendError::Permanent(format!("invalid request: {e}"));
+    let json = match request.signal {
+        Signal::Traces => ExportTraceServiceRequest::decode(request.body.clone())
+            .map_err(invalid)?
+            .to_json(),
+        Signal::Metrics => ExportMetricsServiceRequest::decode(request.body.clone())
+            .map_err(invalid)?
+            .to_json(),
+        Signal::Logs => ExportLogsServiceRequest::decode(request.body.clone())
+            .map_err(invalid)?
+            .to_json(),
+    };
+    Ok(Bytes::from(json))
 }
 
 /// The message of a `google.rpc.Status` body, or the body as text.

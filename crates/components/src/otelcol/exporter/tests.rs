@@ -15,6 +15,7 @@ use model::otlp::{
     ConsumeError, Consumer, Context, ExportLogsServiceRequest, ExportMetricsServiceRequest,
     ExportTraceServiceRequest, Payload, Signal, Telemetry,
 };
+use model::otlp_json::OtlpJson;
 use opentelemetry_proto::tonic::collector::logs::v1::logs_service_server::{
     LogsService, LogsServiceServer,
 };
@@ -334,18 +335,40 @@ fn serve_http(listener: TcpListener) -> Arc<Peer> {
             Some(b"zstd") => Bytes::from(zstd::decode_all(&body[..]).unwrap()),
             _ => body,
         };
+        // JSON requests are recorded as protobuf, to compare with what was sent.
+        let json = header(&headers, "content-type") == "application/json";
+        let body = if json {
+            let message = match signal {
+                Signal::Traces => {
+                    ExportTraceServiceRequest::from_json(&body).map(|m| m.encode_to_vec())
+                }
+                Signal::Metrics => {
+                    ExportMetricsServiceRequest::from_json(&body).map(|m| m.encode_to_vec())
+                }
+                Signal::Logs => {
+                    ExportLogsServiceRequest::from_json(&body).map(|m| m.encode_to_vec())
+                }
+            };
+            Bytes::from(message.unwrap())
+        } else {
+            body
+        };
         match peer.answer(signal, headers, body) {
             None | Some(Answer::Grpc(..)) => Bytes::new().into_response(),
-            Some(Answer::Partial(rejected)) => Bytes::from(
-                ExportTraceServiceResponse {
+            Some(Answer::Partial(rejected)) => {
+                let response = ExportTraceServiceResponse {
                     partial_success: Some(ExportTracePartialSuccess {
                         rejected_spans: rejected,
                         error_message: "span too old".into(),
                     }),
-                }
-                .encode_to_vec(),
-            )
-            .into_response(),
+                };
+                let body = if json {
+                    response.to_json()
+                } else {
+                    response.encode_to_vec()
+                };
+                Bytes::from(body).into_response()
+            }
             Some(Answer::Http(code, retry_after)) => {
                 let status = axum::http::StatusCode::from_u16(code).unwrap();
                 let body = super::rpc::Status {
@@ -840,6 +863,30 @@ async fn http_retries_429_and_503_after_the_asked_delay_and_drops_400() {
         "the dropped request and the partial success's rejected spans"
     );
     assert_eq!(exporter.health(), HealthState::Healthy);
+}
+
+#[tokio::test]
+async fn http_sends_json_when_asked() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let (listener, addr) = listener().await;
+    let peer = serve_http(listener);
+    peer.script.lock().push_back(Answer::Partial(1));
+    let mut args = http_args(addr);
+    args.encoding = "json".into();
+    let exporter = Running::<OtlpHttpExporter>::start("otelcol.exporter.otlphttp.json", args);
+    let sent = all_signals();
+    for (data, _) in &sent {
+        exporter.send(data.clone()).await.unwrap();
+    }
+    assert_all_arrived(&peer, &sent);
+    for (_, headers, _, _) in peer.received.lock().iter() {
+        assert_eq!(header(headers, "content-type"), "application/json");
+    }
+    assert_eq!(
+        exporter.metric("otelcol_exporter_send_failed_spans_total"),
+        1.0,
+        "a JSON partial success is read"
+    );
 }
 
 #[tokio::test]
