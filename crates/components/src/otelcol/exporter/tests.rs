@@ -308,8 +308,55 @@ fn serve_grpc(listener: TcpListener, tls: Option<tonic::transport::ServerTlsConf
     peer
 }
 
+/// Accepts TLS connections, handshaking one at a time (enough for a test).
+struct TlsListener {
+    tcp: TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+}
+
+impl axum::serve::Listener for TlsListener {
+    type Io = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, SocketAddr) {
+        loop {
+            let Ok((tcp, addr)) = self.tcp.accept().await else {
+                continue;
+            };
+            if let Ok(tls) = self.acceptor.accept(tcp).await {
+                return (tls, addr);
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.tcp.local_addr()
+    }
+}
+
+/// Starts an OTLP/HTTPS server that requires a client certificate.
+fn serve_https(listener: TcpListener, dir: &Path) -> Arc<Peer> {
+    let pem = |name: &str| std::fs::read(dir.join(name)).unwrap();
+    let roots = tls::root_store(&pem("ca.pem"), "ca").unwrap();
+    let verifier = rustls::server::WebPkiClientVerifier::builder(Arc::new(roots))
+        .build()
+        .unwrap();
+    let mut config = rustls::ServerConfig::builder()
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(
+            tls::certificates(&pem("server.pem"), "cert").unwrap(),
+            tls::private_key(&pem("server.key")).unwrap(),
+        )
+        .unwrap();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    serve_http(TlsListener {
+        tcp: listener,
+        acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(config)),
+    })
+}
+
 /// Starts an OTLP/HTTP server on `listener`.
-fn serve_http(listener: TcpListener) -> Arc<Peer> {
+fn serve_http(listener: impl axum::serve::Listener<Addr = SocketAddr>) -> Arc<Peer> {
     use axum::extract::{Path as UrlPath, State};
     use axum::response::IntoResponse;
     use std::io::Read;
@@ -813,6 +860,68 @@ async fn http_sends_every_signal_unchanged_compressed_with_headers_and_auth() {
     let received = peer.received.lock();
     assert_eq!(header(&received[3].1, "content-encoding"), "zstd");
     assert_eq!(received[3].2, sent[0].1);
+}
+
+#[tokio::test]
+async fn https_with_a_ca_server_name_and_client_certificate() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = tempfile::tempdir().unwrap();
+    certificates(dir.path());
+    let (listener, addr) = listener().await;
+    let peer = serve_https(listener, dir.path());
+    let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    let client_cert = ClientTls {
+        cert_file: path("client.pem"),
+        key_file: path("client.key"),
+        ..ClientTls::default()
+    };
+    let start = |id: &str, tls: ClientTls| {
+        let mut args = http_args(addr);
+        args.client.endpoint = format!("https://{addr}");
+        args.client.tls = tls;
+        args.retry_on_failure.enabled = false;
+        Running::<OtlpHttpExporter>::start(id, args)
+    };
+
+    let trusted = start(
+        "otelcol.exporter.otlphttp.tls",
+        ClientTls {
+            ca_pem: read(dir.path(), "ca.pem"),
+            server_name: "localhost".into(),
+            ..client_cert.clone()
+        },
+    );
+    trusted.send(some_traces()).await.unwrap();
+    let skip = start(
+        "otelcol.exporter.otlphttp.skip",
+        ClientTls {
+            insecure_skip_verify: true,
+            ..client_cert.clone()
+        },
+    );
+    skip.send(some_traces()).await.unwrap();
+    assert_eq!(peer.count(), 2);
+
+    // Connecting by IP, the certificate (for localhost) does not match.
+    let by_ip = start(
+        "otelcol.exporter.otlphttp.by_ip",
+        ClientTls {
+            ca_pem: read(dir.path(), "ca.pem"),
+            ..client_cert.clone()
+        },
+    );
+    assert!(by_ip.send(some_traces()).await.is_err());
+    // The server requires a client certificate.
+    let anonymous = start(
+        "otelcol.exporter.otlphttp.anonymous",
+        ClientTls {
+            ca_pem: read(dir.path(), "ca.pem"),
+            server_name: "localhost".into(),
+            ..ClientTls::default()
+        },
+    );
+    assert!(anonymous.send(some_traces()).await.is_err());
+    assert_eq!(peer.count(), 2);
 }
 
 #[tokio::test]
