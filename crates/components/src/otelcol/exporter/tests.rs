@@ -607,6 +607,32 @@ async fn grpc_sends_every_signal_unchanged_compressed_with_headers() {
 }
 
 #[tokio::test]
+async fn grpc_queue_holds_data_until_the_peer_comes_up_and_update_switches_peers() {
+    let addr = free_port().await;
+    let mut args = grpc_args(&addr.to_string(), plaintext());
+    args.sending_queue = SendingQueue::default();
+    args.retry_on_failure.max_elapsed_time = GoDuration(0);
+    let exporter = Running::<OtlpExporter>::start("otelcol.exporter.otlp.down", args.clone());
+    for _ in 0..3 {
+        exporter.send(some_traces()).await.unwrap();
+    }
+    eventually("the peer being reported down", || {
+        exporter.health() == HealthState::Unhealthy
+    })
+    .await;
+    let peer = serve_grpc(TcpListener::bind(addr).await.unwrap(), None);
+    eventually("every queued request", || peer.count() == 3).await;
+
+    let (listener, other_addr) = listener().await;
+    let other = serve_grpc(listener, None);
+    args.client.endpoint = other_addr.to_string();
+    exporter.component.update(args).unwrap();
+    exporter.send(some_traces()).await.unwrap();
+    eventually("the request at the new peer", || other.count() == 1).await;
+    assert_eq!(peer.count(), 3);
+}
+
+#[tokio::test]
 async fn grpc_refuses_credentials_over_plaintext() {
     let mut args = grpc_args("127.0.0.1:4317", plaintext());
     args.client.auth = Some(Handler(Arc::new(Token)));
