@@ -117,6 +117,24 @@ pub struct HttpClient {
     pub http2_ping_timeout: GoDuration,
     #[alloy(block, optional)]
     pub tls: ClientTls,
+    #[alloy(block, optional)]
+    pub compression_params: Option<CompressionParams>,
+    #[alloy(block, optional)]
+    pub cookies: Option<Cookies>,
+}
+
+/// The `compression_params` block.
+#[derive(Clone, Debug, Default, PartialEq, Block)]
+pub struct CompressionParams {
+    #[alloy(attr)]
+    pub level: i64,
+}
+
+/// The `cookies` block.
+#[derive(Clone, Debug, Default, PartialEq, Block)]
+pub struct Cookies {
+    #[alloy(attr, optional)]
+    pub enabled: bool,
 }
 
 impl Default for HttpClient {
@@ -139,13 +157,21 @@ impl Default for HttpClient {
             http2_read_idle_timeout: GoDuration(0),
             http2_ping_timeout: GoDuration::from_std(Duration::from_secs(15)),
             tls: ClientTls::default(),
+            compression_params: None,
+            cookies: None,
         }
     }
 }
 
 impl Validate for HttpClient {
     fn validate(&self) -> Result<(), String> {
-        Compression::parse(&self.compression)?;
+        let compression = Compression::parse(&self.compression)?;
+        if let Some(params) = &self.compression_params {
+            compression.check_level(params.level)?;
+        }
+        if self.cookies.as_ref().is_some_and(|c| c.enabled) {
+            return Err("cookies are not supported yet".into());
+        }
         if self.max_idle_conns < 0 || self.max_idle_conns_per_host < 0 {
             return Err("max_idle_conns and max_idle_conns_per_host must not be negative".into());
         }
@@ -176,6 +202,25 @@ impl Compression {
             "snappy" => Compression::Snappy,
             other => return Err(format!("unsupported compression type {other:?}")),
         })
+    }
+
+    /// Whether `level` is a level of this compression (gzip, zlib and deflate
+    /// 0–9 or -1 for the default; zstd 1–22).
+    pub fn check_level(self, level: i64) -> Result<(), String> {
+        let valid = match self {
+            Compression::Gzip | Compression::Zlib | Compression::Deflate => {
+                (-1..=9).contains(&level)
+            }
+            Compression::Zstd => (1..=22).contains(&level),
+            Compression::None | Compression::Snappy => true,
+        };
+        if valid {
+            Ok(())
+        } else {
+            Err(format!(
+                "unsupported compression level {level} for {self:?}"
+            ))
+        }
     }
 }
 

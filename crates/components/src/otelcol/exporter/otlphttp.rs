@@ -78,6 +78,8 @@ pub struct HttpTransport {
     /// Traces, metrics, logs.
     urls: [reqwest::Url; 3],
     compression: Compression,
+    /// `compression_params.level`, checked by the block's validation.
+    level: Option<i32>,
     encoding: Encoding,
     headers: HeaderMap,
     auth: Option<Handler>,
@@ -147,6 +149,7 @@ impl HttpTransport {
             client: http_client,
             urls,
             compression,
+            level: client.compression_params.as_ref().map(|p| p.level as i32),
             encoding: if args.encoding == "json" {
                 Encoding::Json
             } else {
@@ -172,31 +175,36 @@ fn insert_headers<'a>(
     Ok(())
 }
 
-/// The body compressed as `compression` says, and its `Content-Encoding`.
+/// The body compressed as `compression` says (at `level`, else the default),
+/// and its `Content-Encoding`.
 fn compress(
     compression: Compression,
+    level: Option<i32>,
     body: &Bytes,
 ) -> std::io::Result<(Bytes, Option<&'static str>)> {
     use flate2::write::{DeflateEncoder, GzEncoder, ZlibEncoder};
-    let level = flate2::Compression::default();
+    let flate_level = match level {
+        Some(level @ 0..=9) => flate2::Compression::new(level as u32),
+        _ => flate2::Compression::default(),
+    };
     let (bytes, name) = match compression {
         Compression::None | Compression::Snappy => return Ok((body.clone(), None)),
         Compression::Gzip => {
-            let mut encoder = GzEncoder::new(Vec::with_capacity(body.len() / 2), level);
+            let mut encoder = GzEncoder::new(Vec::with_capacity(body.len() / 2), flate_level);
             encoder.write_all(body)?;
             (encoder.finish()?, "gzip")
         }
         Compression::Zlib => {
-            let mut encoder = ZlibEncoder::new(Vec::with_capacity(body.len() / 2), level);
+            let mut encoder = ZlibEncoder::new(Vec::with_capacity(body.len() / 2), flate_level);
             encoder.write_all(body)?;
             (encoder.finish()?, "zlib")
         }
         Compression::Deflate => {
-            let mut encoder = DeflateEncoder::new(Vec::with_capacity(body.len() / 2), level);
+            let mut encoder = DeflateEncoder::new(Vec::with_capacity(body.len() / 2), flate_level);
             encoder.write_all(body)?;
             (encoder.finish()?, "deflate")
         }
-        Compression::Zstd => (zstd::bulk::compress(body, 0)?, "zstd"),
+        Compression::Zstd => (zstd::bulk::compress(body, level.unwrap_or(0))?, "zstd"),
     };
     Ok((Bytes::from(bytes), Some(name)))
 }
@@ -212,7 +220,7 @@ impl Transport for HttpTransport {
             Encoding::Protobuf => (request.body.clone(), "application/x-protobuf"),
             Encoding::Json => (json_body(request)?, "application/json"),
         };
-        let (body, content_encoding) = compress(self.compression, &body)
+        let (body, content_encoding) = compress(self.compression, self.level, &body)
             .map_err(|e| SendError::Permanent(format!("failed to compress the request: {e}")))?;
         let mut headers = self.headers.clone();
         if let Some(auth) = &self.auth {

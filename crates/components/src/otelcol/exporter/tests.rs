@@ -6,7 +6,7 @@ use super::otlp::{self, OtlpExporter};
 use super::otlphttp::{self, OtlpHttpExporter};
 use crate::otelcol::auth::{Authenticator, Handler};
 use crate::otelcol::config::client::{
-    ClientTls, GrpcClient, HttpClient, RetryOnFailure, SendingQueue,
+    ClientTls, CompressionParams, Cookies, GrpcClient, HttpClient, RetryOnFailure, SendingQueue,
 };
 use crate::testing::{eventually, field, options};
 use axum::http::HeaderMap;
@@ -380,6 +380,13 @@ fn serve_http(listener: impl axum::serve::Listener<Addr = SocketAddr>) -> Arc<Pe
                 Bytes::from(out)
             }
             Some(b"zstd") => Bytes::from(zstd::decode_all(&body[..]).unwrap()),
+            Some(b"zlib") => {
+                let mut out = Vec::new();
+                flate2::read::ZlibDecoder::new(&body[..])
+                    .read_to_end(&mut out)
+                    .unwrap();
+                Bytes::from(out)
+            }
             _ => body,
         };
         // JSON requests are recorded as protobuf, to compare with what was sent.
@@ -883,9 +890,18 @@ async fn http_sends_every_signal_unchanged_compressed_with_headers_and_auth() {
     args.client.endpoint = "http://127.0.0.1:1".into();
     let exporter = Running::<OtlpHttpExporter>::start("otelcol.exporter.otlphttp.zstd", args);
     exporter.send(sent[0].0.clone()).await.unwrap();
+    // zlib at the level asked for.
+    let mut args = http_args(addr);
+    args.client.compression = "zlib".into();
+    args.client.compression_params = Some(CompressionParams { level: 9 });
+    let exporter = Running::<OtlpHttpExporter>::start("otelcol.exporter.otlphttp.zlib", args);
+    exporter.send(sent[2].0.clone()).await.unwrap();
+
     let received = peer.received.lock();
     assert_eq!(header(&received[3].1, "content-encoding"), "zstd");
     assert_eq!(received[3].2, sent[0].1);
+    assert_eq!(header(&received[4].1, "content-encoding"), "zlib");
+    assert_eq!(received[4].2, sent[2].1);
 }
 
 #[tokio::test]
@@ -1140,5 +1156,21 @@ fn configuration_errors_in_alloys_words() {
     assert_eq!(
         client.validate().unwrap_err(),
         "unsupported compression type \"brotli\""
+    );
+    let http = HttpClient {
+        compression_params: Some(CompressionParams { level: 12 }),
+        ..HttpClient::default()
+    };
+    assert_eq!(
+        http.validate().unwrap_err(),
+        "unsupported compression level 12 for Gzip"
+    );
+    let http = HttpClient {
+        cookies: Some(Cookies { enabled: true }),
+        ..HttpClient::default()
+    };
+    assert_eq!(
+        http.validate().unwrap_err(),
+        "cookies are not supported yet"
     );
 }
