@@ -897,7 +897,15 @@ async fn http_sends_every_signal_unchanged_compressed_with_headers_and_auth() {
     let exporter = Running::<OtlpHttpExporter>::start("otelcol.exporter.otlphttp.zlib", args);
     exporter.send(sent[2].0.clone()).await.unwrap();
 
+    // Through a proxy: the peer serves the absolute-form request.
+    let mut args = http_args(addr);
+    args.client.endpoint = "http://collector.invalid:4318".into();
+    args.client.proxy_url = format!("http://{addr}");
+    let exporter = Running::<OtlpHttpExporter>::start("otelcol.exporter.otlphttp.proxy", args);
+    exporter.send(sent[1].0.clone()).await.unwrap();
+
     let received = peer.received.lock();
+    assert_eq!(received[5].2, sent[1].1);
     assert_eq!(header(&received[3].1, "content-encoding"), "zstd");
     assert_eq!(received[3].2, sent[0].1);
     assert_eq!(header(&received[4].1, "content-encoding"), "zlib");
