@@ -65,9 +65,7 @@ impl Queue {
                         let _ = result.send(outcome);
                     }
                     drop(job.reserved);
-                    metrics
-                        .queue_size
-                        .set(i64::from(size_limit) - capacity.available_permits() as i64);
+                    metrics.queue_size.set(in_use(&capacity, size_limit));
                 }
             });
         }
@@ -120,7 +118,7 @@ impl Queue {
         };
         self.metrics
             .queue_size
-            .set(i64::from(self.size_limit) - self.capacity.available_permits() as i64);
+            .set(in_use(&self.capacity, self.size_limit));
         let (result, outcome) = if self.wait_for_result {
             let (tx, rx) = oneshot::channel();
             (Some(tx), Some(rx))
@@ -142,4 +140,9 @@ impl Queue {
             None => Ok(()),
         }
     }
+}
+
+/// How much of the capacity queued requests hold.
+fn in_use(capacity: &Semaphore, size_limit: u32) -> i64 {
+    i64::from(size_limit) - capacity.available_permits() as i64
 }
