@@ -181,6 +181,8 @@ enum Answer {
     Http(u16, Option<u64>),
     /// gRPC: a status code, with a `RetryInfo` delay.
     Grpc(tonic::Code, Option<Duration>),
+    /// HTTP: no answer for this long.
+    Stall(Duration),
 }
 
 impl Peer {
@@ -212,7 +214,7 @@ impl GrpcPeer {
         let headers = request.metadata().clone().into_headers();
         let body = Bytes::from(request.into_inner().encode_to_vec());
         match self.0.answer(signal, headers, body) {
-            None | Some(Answer::Http(..)) => Ok(0),
+            None | Some(Answer::Http(..) | Answer::Stall(_)) => Ok(0),
             Some(Answer::Partial(rejected)) => Ok(rejected),
             Some(Answer::Grpc(code, delay)) => {
                 let details = delay.map(|d| {
@@ -409,6 +411,10 @@ fn serve_http(listener: impl axum::serve::Listener<Addr = SocketAddr>) -> Arc<Pe
         };
         match peer.answer(signal, headers, body) {
             None | Some(Answer::Grpc(..)) => Bytes::new().into_response(),
+            Some(Answer::Stall(pause)) => {
+                tokio::time::sleep(pause).await;
+                Bytes::new().into_response()
+            }
             Some(Answer::Partial(rejected)) => {
                 let response = ExportTraceServiceResponse {
                     partial_success: Some(ExportTracePartialSuccess {
@@ -1045,6 +1051,33 @@ async fn http_sends_json_when_asked() {
         exporter.metric("otelcol_exporter_send_failed_spans_total"),
         1.0,
         "a JSON partial success is read"
+    );
+}
+
+#[tokio::test]
+async fn an_attempt_without_an_answer_times_out_and_is_retried() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let (listener, addr) = listener().await;
+    let peer = serve_http(listener);
+    let stall = Answer::Stall(Duration::from_secs(30));
+    peer.script.lock().push_back(stall.clone());
+    let mut args = http_args(addr);
+    args.client.timeout = GoDuration::from_std(Duration::from_millis(200));
+    let exporter =
+        Running::<OtlpHttpExporter>::start("otelcol.exporter.otlphttp.timeout", args.clone());
+    exporter.send(some_traces()).await.unwrap();
+    assert_eq!(peer.count(), 2, "the first attempt timed out");
+
+    peer.script.lock().push_back(stall);
+
+    args.retry_on_failure.enabled = false;
+    let once = Running::<OtlpHttpExporter>::start("otelcol.exporter.otlphttp.timeout_once", args);
+    let err = once.send(some_traces()).await.unwrap_err();
+    assert!(err.is_retryable());
+    assert!(
+        err.message.starts_with("context deadline exceeded"),
+        "{}",
+        err.message
     );
 }
 
