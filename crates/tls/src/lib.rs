@@ -81,3 +81,27 @@ pub fn system_roots() -> Result<RootCertStore, String> {
     }
     Ok(roots)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_name_must_be_a_name() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, _) = testutil::tls::self_signed_cert(dir.path());
+        let roots = root_store(&std::fs::read(cert).unwrap(), "ca").unwrap();
+        let settings = |name: &str| ClientSettings {
+            roots: Some(roots.clone()),
+            server_name: Some(name.into()),
+            ..ClientSettings::default()
+        };
+        assert!(client_config(settings("collector.example")).is_ok());
+        assert!(client_config(settings("10.0.0.1")).is_ok());
+        assert_eq!(
+            client_config(settings("not a name")).unwrap_err(),
+            "invalid server_name \"not a name\": invalid dns name"
+        );
+    }
+}
