@@ -104,7 +104,14 @@ impl HttpTransport {
             } else {
                 explicit.to_owned()
             };
-            reqwest::Url::parse(&text).map_err(|e| format!("invalid endpoint {text:?}: {e}"))
+            let url = reqwest::Url::parse(&text)
+                .map_err(|e| format!("invalid endpoint {text:?}: {e}"))?;
+            match url.scheme() {
+                "http" | "https" => Ok(url),
+                _ => Err(format!(
+                    "invalid endpoint {text:?}: the scheme must be http or https"
+                )),
+            }
         };
         let urls = [
             url(&args.traces_endpoint, Signal::Traces)?,

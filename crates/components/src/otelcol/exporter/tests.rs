@@ -1206,6 +1206,13 @@ fn configuration_errors_in_alloys_words() {
         http.validate().unwrap_err(),
         "unsupported compression level 12 for Gzip"
     );
+    let (opts, _) = options("otelcol.exporter.otlphttp.no_scheme");
+    let mut args = http_args("127.0.0.1:4318".parse().unwrap());
+    args.client.endpoint = "localhost:4318".into();
+    assert_eq!(
+        OtlpHttpExporter::build(opts, args).err().unwrap(),
+        "invalid endpoint \"localhost:4318/v1/traces\": the scheme must be http or https"
+    );
     let http = HttpClient {
         cookies: Some(Cookies { enabled: true }),
         ..HttpClient::default()
