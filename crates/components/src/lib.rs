@@ -28,5 +28,9 @@ pub fn registry() -> Registry {
         "local.file_match",
         Stability::GenerallyAvailable,
     ));
+    registry.register(Registration::of::<otelcol::receiver::otlp::OtlpReceiver>(
+        "otelcol.receiver.otlp",
+        Stability::GenerallyAvailable,
+    ));
     registry
 }

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod receiver;
 
 use model::otlp::{Consumer, Signal};
 use syntax::decode::Block;
