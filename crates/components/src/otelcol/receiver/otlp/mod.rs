@@ -229,6 +229,19 @@ pub struct OtlpReceiver {
     generation: watch::Sender<u64>,
 }
 
+#[cfg(test)]
+impl OtlpReceiver {
+    /// The bound addresses of the gRPC and HTTP servers.
+    fn addresses(&self) -> (Option<std::net::SocketAddr>, Option<std::net::SocketAddr>) {
+        let servers = self.servers.lock();
+        let address = |l: &Arc<TcpListener>| l.local_addr().expect("a bound socket");
+        (
+            servers.grpc.as_ref().map(|s| address(&s.listener)),
+            servers.http.as_ref().map(|s| address(&s.listener)),
+        )
+    }
+}
+
 impl Component for OtlpReceiver {
     type Arguments = Arguments;
 
