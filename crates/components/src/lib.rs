@@ -28,6 +28,14 @@ pub fn registry() -> Registry {
         "local.file_match",
         Stability::GenerallyAvailable,
     ));
+    registry.register(Registration::of::<otelcol::auth::basic::AuthBasic>(
+        "otelcol.auth.basic",
+        Stability::GenerallyAvailable,
+    ));
+    registry.register(Registration::of::<otelcol::auth::bearer::AuthBearer>(
+        "otelcol.auth.bearer",
+        Stability::GenerallyAvailable,
+    ));
     registry.register(Registration::of::<otelcol::receiver::otlp::OtlpReceiver>(
         "otelcol.receiver.otlp",
         Stability::GenerallyAvailable,
