@@ -10,6 +10,8 @@ mod serve;
 mod validate;
 
 #[cfg(test)]
+mod security_tests;
+#[cfg(test)]
 mod tests;
 
 use crate::otelcol::config::server::{GrpcServer, HttpServer};

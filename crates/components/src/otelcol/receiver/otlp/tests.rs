@@ -130,6 +130,11 @@ pub(crate) fn start() -> Running {
     start_with(Some(grpc_block()), Some(http_block()))
 }
 
+/// The SDK's first captured trace export.
+pub(crate) fn captured_traces() -> ExportTraceServiceRequest {
+    ExportTraceServiceRequest::decode(&captured("0001-http-traces.pb")[..]).unwrap()
+}
+
 fn captured(name: &str) -> Vec<u8> {
     std::fs::read(testutil::shared("testdata/payloads/otlp/captured").join(name)).unwrap()
 }
