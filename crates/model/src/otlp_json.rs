@@ -101,21 +101,6 @@ macro_rules! otlp_json {
 otlp_json!(ExportTraceServiceRequest, read_traces, write_traces);
 otlp_json!(ExportMetricsServiceRequest, read_metrics, write_metrics);
 otlp_json!(ExportLogsServiceRequest, read_logs, write_logs);
-otlp_json!(
-    ExportTraceServiceResponse,
-    read_traces_response,
-    write_traces_response
-);
-otlp_json!(
-    ExportMetricsServiceResponse,
-    read_metrics_response,
-    write_metrics_response
-);
-otlp_json!(
-    ExportLogsServiceResponse,
-    read_logs_response,
-    write_logs_response
-);
 
 // ---------------------------------------------------------------------------
 // Where in the document: a chain of keys and indexes on the stack, rendered
@@ -1242,59 +1227,52 @@ fn write_log_record(o: &mut Object, l: &LogRecord) {
 // ---------------------------------------------------------------------------
 // Responses: `partialSuccess` with the rejected count and why.
 
-fn read_traces_response(f: &Fields) -> Result<ExportTraceServiceResponse> {
-    Ok(ExportTraceServiceResponse {
-        partial_success: f.message("partialSuccess", |f| {
-            Ok(ExportTracePartialSuccess {
-                rejected_spans: f.i64("rejectedSpans")?,
-                error_message: f.string("errorMessage")?,
-            })
-        })?,
-    })
+macro_rules! response_json {
+    ($response:ident, $partial:ident, $count:ident, $key:literal) => {
+        impl OtlpJson for $response {
+            fn from_json(json: &[u8]) -> Result<Self> {
+                decode(json, |f| {
+                    Ok($response {
+                        partial_success: f.message("partialSuccess", |f| {
+                            Ok($partial {
+                                $count: f.i64($key)?,
+                                error_message: f.string("errorMessage")?,
+                            })
+                        })?,
+                    })
+                })
+            }
+
+            fn to_json(&self) -> Vec<u8> {
+                encode(|o| {
+                    o.message("partialSuccess", self.partial_success.as_ref(), |o, p| {
+                        o.int64($key, p.$count);
+                        o.string("errorMessage", &p.error_message);
+                    })
+                })
+            }
+        }
+    };
 }
 
-fn write_traces_response(o: &mut Object, r: &ExportTraceServiceResponse) {
-    o.message("partialSuccess", r.partial_success.as_ref(), |o, p| {
-        o.int64("rejectedSpans", p.rejected_spans);
-        o.string("errorMessage", &p.error_message);
-    });
-}
-
-fn read_metrics_response(f: &Fields) -> Result<ExportMetricsServiceResponse> {
-    Ok(ExportMetricsServiceResponse {
-        partial_success: f.message("partialSuccess", |f| {
-            Ok(ExportMetricsPartialSuccess {
-                rejected_data_points: f.i64("rejectedDataPoints")?,
-                error_message: f.string("errorMessage")?,
-            })
-        })?,
-    })
-}
-
-fn write_metrics_response(o: &mut Object, r: &ExportMetricsServiceResponse) {
-    o.message("partialSuccess", r.partial_success.as_ref(), |o, p| {
-        o.int64("rejectedDataPoints", p.rejected_data_points);
-        o.string("errorMessage", &p.error_message);
-    });
-}
-
-fn read_logs_response(f: &Fields) -> Result<ExportLogsServiceResponse> {
-    Ok(ExportLogsServiceResponse {
-        partial_success: f.message("partialSuccess", |f| {
-            Ok(ExportLogsPartialSuccess {
-                rejected_log_records: f.i64("rejectedLogRecords")?,
-                error_message: f.string("errorMessage")?,
-            })
-        })?,
-    })
-}
-
-fn write_logs_response(o: &mut Object, r: &ExportLogsServiceResponse) {
-    o.message("partialSuccess", r.partial_success.as_ref(), |o, p| {
-        o.int64("rejectedLogRecords", p.rejected_log_records);
-        o.string("errorMessage", &p.error_message);
-    });
-}
+response_json!(
+    ExportTraceServiceResponse,
+    ExportTracePartialSuccess,
+    rejected_spans,
+    "rejectedSpans"
+);
+response_json!(
+    ExportMetricsServiceResponse,
+    ExportMetricsPartialSuccess,
+    rejected_data_points,
+    "rejectedDataPoints"
+);
+response_json!(
+    ExportLogsServiceResponse,
+    ExportLogsPartialSuccess,
+    rejected_log_records,
+    "rejectedLogRecords"
+);
 
 #[cfg(test)]
 mod tests {
