@@ -37,8 +37,11 @@ use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::{
     ResourceSpans, ScopeSpans, Span, Status, span, status::StatusCode,
 };
-use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::fmt;
+use tree::Json;
+
+mod tree;
 
 /// Why a JSON document is not a valid OTLP message, and where.
 #[derive(Clone, Debug, PartialEq)]
@@ -70,7 +73,7 @@ type Result<T> = std::result::Result<T, JsonError>;
 
 /// Decodes the document and reads its top-level object with `read`.
 fn decode<T>(json: &[u8], read: fn(&Fields) -> Result<T>) -> Result<T> {
-    let value: Value = serde_json::from_slice(json).map_err(|e| JsonError {
+    let value = Json::parse(json).map_err(|e| JsonError {
         path: String::new(),
         reason: format!("invalid JSON: {e}"),
     })?;
@@ -171,34 +174,33 @@ impl<'a> Path<'a> {
 // ---------------------------------------------------------------------------
 // Scalars.
 
-fn unsigned(value: &Value, path: &Path) -> Result<u64> {
+fn unsigned(value: &Json, path: &Path) -> Result<u64> {
     let parsed = match value {
-        Value::Number(n) => n.as_u64().or_else(|| {
-            n.as_f64()
-                .filter(|f| f.fract() == 0.0 && *f >= 0.0)
-                .map(|f| f as u64)
-        }),
-        Value::String(s) => s.parse().ok(),
+        Json::Unsigned(n) => Some(*n),
+        Json::Float(f) if f.fract() == 0.0 && *f >= 0.0 && *f < u64::MAX as f64 => Some(*f as u64),
+        Json::Str(s) => s.parse().ok(),
         _ => None,
     };
     parsed.ok_or_else(|| path.error(format!("expected an unsigned integer, got {value}")))
 }
 
-fn signed(value: &Value, path: &Path) -> Result<i64> {
+fn signed(value: &Json, path: &Path) -> Result<i64> {
     let parsed = match value {
-        Value::Number(n) => n
-            .as_i64()
-            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
-        Value::String(s) => s.parse().ok(),
+        Json::Signed(n) => Some(*n),
+        Json::Unsigned(n) => i64::try_from(*n).ok(),
+        Json::Float(f) if f.fract() == 0.0 && f.abs() < i64::MAX as f64 => Some(*f as i64),
+        Json::Str(s) => s.parse().ok(),
         _ => None,
     };
     parsed.ok_or_else(|| path.error(format!("expected an integer, got {value}")))
 }
 
-fn double(value: &Value, path: &Path) -> Result<f64> {
+fn double(value: &Json, path: &Path) -> Result<f64> {
     let parsed = match value {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => match s.as_str() {
+        Json::Unsigned(n) => Some(*n as f64),
+        Json::Signed(n) => Some(*n as f64),
+        Json::Float(f) => Some(*f),
+        Json::Str(s) => match s.as_ref() {
             "NaN" => Some(f64::NAN),
             "Infinity" => Some(f64::INFINITY),
             "-Infinity" => Some(f64::NEG_INFINITY),
@@ -285,27 +287,23 @@ fn base64_encode(bytes: &[u8], out: &mut Vec<u8>) {
 // Reading an object's fields. `null` is the same as an absent key.
 
 struct Fields<'a> {
-    map: &'a Map<String, Value>,
+    pairs: &'a [(Cow<'a, str>, Json<'a>)],
     path: &'a Path<'a>,
 }
 
 impl<'a> Fields<'a> {
-    fn of(value: &'a Value, path: &'a Path<'a>) -> Result<Fields<'a>> {
+    fn of(value: &'a Json<'a>, path: &'a Path<'a>) -> Result<Fields<'a>> {
         match value {
-            Value::Object(map) => Ok(Fields { map, path }),
+            Json::Object(pairs) => Ok(Fields { pairs, path }),
             other => Err(path.error(format!("expected an object, got {other}"))),
         }
     }
 
-    fn get(&self, key: &str) -> Option<&'a Value> {
-        self.map.get(key).filter(|v| !v.is_null())
+    fn get(&self, key: &str) -> Option<&'a Json<'a>> {
+        Json::field(self.pairs, key).filter(|v| !matches!(v, Json::Null))
     }
 
-    fn scalar<T: Default>(
-        &self,
-        key: &str,
-        read: impl Fn(&Value, &Path) -> Result<T>,
-    ) -> Result<T> {
+    fn scalar<T: Default>(&self, key: &str, read: impl Fn(&Json, &Path) -> Result<T>) -> Result<T> {
         match self.get(key) {
             Some(value) => read(value, &self.path.key(key)),
             None => Ok(T::default()),
@@ -314,14 +312,14 @@ impl<'a> Fields<'a> {
 
     fn string(&self, key: &str) -> Result<String> {
         self.scalar(key, |value, path| match value {
-            Value::String(s) => Ok(s.clone()),
+            Json::Str(s) => Ok(s.to_string()),
             other => Err(path.error(format!("expected a string, got {other}"))),
         })
     }
 
     fn boolean(&self, key: &str) -> Result<bool> {
         self.scalar(key, |value, path| match value {
-            Value::Bool(b) => Ok(*b),
+            Json::Bool(b) => Ok(*b),
             other => Err(path.error(format!("expected a boolean, got {other}"))),
         })
     }
@@ -353,7 +351,7 @@ impl<'a> Fields<'a> {
     /// An enum: its number, or leniently its name.
     fn enumeration(&self, key: &str, by_name: fn(&str) -> Option<i32>) -> Result<i32> {
         self.scalar(key, |value, path| match value {
-            Value::String(name) if !name.starts_with(|c: char| c.is_ascii_digit() || c == '-') => {
+            Json::Str(name) if !name.starts_with(|c: char| c.is_ascii_digit() || c == '-') => {
                 by_name(name).ok_or_else(|| path.error(format!("unknown enum value {name:?}")))
             }
             other => narrow(signed(other, path)? as i128, path),
@@ -362,7 +360,7 @@ impl<'a> Fields<'a> {
 
     fn text(&self, key: &str, decode: fn(&str, &Path) -> Result<Vec<u8>>) -> Result<Vec<u8>> {
         self.scalar(key, |value, path| match value {
-            Value::String(s) => decode(s, path),
+            Json::Str(s) => decode(s, path),
             other => Err(path.error(format!("expected a string, got {other}"))),
         })
     }
@@ -376,12 +374,12 @@ impl<'a> Fields<'a> {
         self.text(key, base64_decode)
     }
 
-    fn list<T>(&self, key: &str, read: impl Fn(&Value, &Path) -> Result<T>) -> Result<Vec<T>> {
+    fn list<T>(&self, key: &str, read: impl Fn(&Json, &Path) -> Result<T>) -> Result<Vec<T>> {
         let Some(value) = self.get(key) else {
             return Ok(Vec::new());
         };
         let path = self.path.key(key);
-        let Value::Array(items) = value else {
+        let Json::Array(items) = value else {
             return Err(path.error(format!("expected an array, got {value}")));
         };
         items
@@ -650,7 +648,7 @@ fn write_scope(o: &mut Object, s: &InstrumentationScope) {
 
 fn read_strings(f: &Fields, key: &str) -> Result<Vec<String>> {
     f.list(key, |value, path| match value {
-        Value::String(s) => Ok(s.clone()),
+        Json::Str(s) => Ok(s.to_string()),
         other => Err(path.error(format!("expected a string, got {other}"))),
     })
 }
