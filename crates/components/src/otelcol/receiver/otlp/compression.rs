@@ -1,4 +1,4 @@
-//! Decompressing request bodies (HTTP `Content-Encoding`, gRPC
+//! Reading and decompressing request bodies (HTTP `Content-Encoding`, gRPC
 //! `grpc-encoding`), never past a size limit: a small compressed body must not
 //! grow into unbounded memory.
 
@@ -14,6 +14,27 @@ pub enum DecompressError {
     Unsupported,
     /// The body is not valid in its encoding.
     Corrupt(String),
+}
+
+/// Why a request body could not be read.
+#[derive(Debug)]
+pub enum ReadError {
+    /// Longer than the limit.
+    TooLarge,
+    /// The client went away or broke the framing.
+    Failed(String),
+}
+
+/// Reads a whole request body of at most `limit` bytes.
+pub async fn read_body(body: axum::body::Body, limit: usize) -> Result<Bytes, ReadError> {
+    axum::body::to_bytes(body, limit).await.map_err(|e| {
+        let cause = e.into_inner();
+        if cause.is::<http_body_util::LengthLimitError>() {
+            ReadError::TooLarge
+        } else {
+            ReadError::Failed(cause.to_string())
+        }
+    })
 }
 
 /// The body of `encoding` (`""`/`identity` = none), decompressed, at most

@@ -3,7 +3,7 @@
 //! decode every message). One length-prefixed message in, one out, the status
 //! in the trailers; errors as trailers-only responses.
 
-use super::compression::{DecompressError, decompress};
+use super::compression::{DecompressError, ReadError, decompress, read_body};
 use super::export::{ExportError, Exporter, Format, Transport};
 use super::{GrpcArguments, client_context};
 use axum::Router;
@@ -87,9 +87,12 @@ async fn handle(
         )
     };
     // A frame is a compressed flag, a 4-byte length and the message.
-    let body = axum::body::to_bytes(request.into_body(), limit.saturating_add(5))
+    let body = read_body(request.into_body(), limit.saturating_add(5))
         .await
-        .map_err(|_| too_large(limit + 1))?;
+        .map_err(|e| match e {
+            ReadError::TooLarge => too_large(limit + 1),
+            ReadError::Failed(e) => (Code::Internal, format!("grpc: reading the request: {e}")),
+        })?;
     let Some((&compressed, rest)) = body.split_first() else {
         return Err((Code::Internal, "grpc: the request has no message".into()));
     };

@@ -1,7 +1,7 @@
 //! OTLP/HTTP: `POST` of protobuf or JSON bodies on the three signal paths,
 //! answered in the request's encoding (otlp.md §2, §4).
 
-use super::compression::{DecompressError, decompress};
+use super::compression::{DecompressError, ReadError, decompress, read_body};
 use super::export::{ExportError, Exporter, Format, RpcStatus, Transport};
 use super::{HttpArguments, client_context};
 use axum::Router;
@@ -116,9 +116,13 @@ async fn handle(
         )
     };
     // The raw body is limited as well: compression never makes it larger.
-    let body = match axum::body::to_bytes(request.into_body(), limit).await {
+    let body = match read_body(request.into_body(), limit).await {
         Ok(body) => body,
-        Err(_) => return too_large(),
+        Err(ReadError::TooLarge) => return too_large(),
+        Err(ReadError::Failed(e)) => {
+            let reason = format!("failed to read the request body: {e}");
+            return error(StatusCode::BAD_REQUEST, format, INVALID_ARGUMENT, &reason);
+        }
     };
     let body = match decompress(&encoding, body, limit) {
         Ok(body) => body,
