@@ -93,27 +93,53 @@ pub async fn serve(
         let acceptor = acceptor.clone();
         let shutdown = shutdown.clone();
         tokio::spawn(async move {
-            let served = async {
-                match acceptor {
-                    Some(acceptor) => match acceptor.accept(stream).await {
-                        Ok(stream) => builder
-                            .serve_connection(TokioIo::new(stream), service)
-                            .await
-                            .map_err(|e| e.to_string()),
-                        Err(e) => Err(format!("TLS handshake: {e}")),
-                    },
-                    None => builder
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await
-                        .map_err(|e| e.to_string()),
+            let served = match acceptor {
+                Some(acceptor) => {
+                    match tokio::time::timeout(GRACE, acceptor.accept(stream)).await {
+                        Ok(Ok(stream)) => {
+                            serve_connection(&builder, stream, service, shutdown).await
+                        }
+                        Ok(Err(e)) => Err(format!("TLS handshake: {e}")),
+                        Err(_) => Err("TLS handshake: timed out".into()),
+                    }
                 }
+                None => serve_connection(&builder, stream, service, shutdown).await,
             };
-            tokio::select! {
-                _ = shutdown.cancelled() => {}
-                result = served => if let Err(e) = result {
-                    tracing::debug!(%peer, "connection ended: {e}");
-                },
+            if let Err(e) = served {
+                tracing::debug!(%peer, "connection ended: {e}");
             }
         });
+    }
+}
+
+/// How long requests in flight may take to finish once the server stops
+/// (shutdown, or new arguments that replace it), and a TLS handshake may take.
+const GRACE: Duration = Duration::from_secs(5);
+
+/// Serves one connection; when `shutdown` comes, it takes no new requests
+/// and gets [`GRACE`] to finish the ones it has.
+async fn serve_connection<I, S>(
+    builder: &Builder<TokioExecutor>,
+    io: I,
+    service: S,
+    shutdown: CancellationToken,
+) -> Result<(), String>
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    S: hyper::service::Service<Request<Incoming>, Response = axum::response::Response>
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let connection = builder.serve_connection(TokioIo::new(io), service);
+    tokio::pin!(connection);
+    tokio::select! {
+        result = connection.as_mut() => return result.map_err(|e| e.to_string()),
+        _ = shutdown.cancelled() => connection.as_mut().graceful_shutdown(),
+    }
+    match tokio::time::timeout(GRACE, connection).await {
+        Ok(result) => result.map_err(|e| e.to_string()),
+        Err(_) => Err("requests still in flight after the grace period".into()),
     }
 }

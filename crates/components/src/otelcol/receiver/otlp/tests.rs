@@ -772,6 +772,76 @@ async fn updates_rebind_changed_endpoints_and_shutdown_closes_them() {
     .await;
 }
 
+/// A consumer that holds every request until the test adds permits.
+struct Gate {
+    permits: Arc<tokio::sync::Semaphore>,
+    entered: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Consume for Gate {
+    fn consume(&self, _: Telemetry, _: Context) -> ConsumeFuture {
+        self.entered
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let permits = self.permits.clone();
+        Box::pin(async move {
+            let _permit = permits.acquire().await;
+            Ok(())
+        })
+    }
+}
+
+#[tokio::test]
+async fn requests_in_flight_finish_when_the_server_is_replaced() {
+    let permits = Arc::new(tokio::sync::Semaphore::new(0));
+    let entered = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let gate = Consumer::new(Gate {
+        permits: permits.clone(),
+        entered: entered.clone(),
+    });
+    let mut args = Arguments {
+        http: Some(http_block()),
+        output: Output {
+            logs: vec![gate],
+            ..Output::default()
+        },
+        ..Arguments::default()
+    };
+    let (opts, _) = options("otelcol.receiver.otlp.gate");
+    let receiver = Arc::new(OtlpReceiver::build(opts, args.clone()).unwrap());
+    let shutdown = CancellationToken::new();
+    tokio::spawn(receiver.clone().run(shutdown.clone()));
+    let addr = receiver.addresses().1.unwrap();
+
+    let record =
+        r#"{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"x"}}]}]}]}"#;
+    let in_flight = tokio::spawn(async move {
+        let url = format!("http://{addr}/v1/logs");
+        post(
+            &http_client(),
+            &url,
+            "application/json",
+            None,
+            record.into(),
+        )
+        .await
+    });
+    eventually("the request reaches the consumer", || {
+        entered.load(std::sync::atomic::Ordering::SeqCst) == 1
+    })
+    .await;
+
+    // New arguments replace the server; once the new one answers, the old
+    // one has stopped, with the request still held.
+    if let Some(http) = &mut args.http {
+        http.logs_url_path = "/logs".into();
+    }
+    receiver.update(args).unwrap();
+    assert!(answers(&http_client(), &format!("http://{addr}/logs")).await);
+    permits.add_permits(1);
+    assert_eq!(in_flight.await.unwrap().status(), 200);
+    shutdown.cancel();
+}
+
 #[tokio::test]
 async fn a_taken_port_fails_the_build_and_blocks_default_to_alloys_endpoints() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
