@@ -88,22 +88,86 @@ fn encode(write: impl FnOnce(&mut Object)) -> Vec<u8> {
     out
 }
 
-macro_rules! otlp_json {
-    ($message:ty, $read:ident, $write:ident) => {
-        impl OtlpJson for $message {
+/// The three export requests share their envelope: resources, each with
+/// scopes, each with the signal's items.
+macro_rules! request_json {
+    ($request:ident { $resources:ident: $resources_key:literal },
+     $resource:ident { $scopes:ident: $scopes_key:literal },
+     $scope:ident { $items:ident: $items_key:literal },
+     $read_item:ident, $write_item:ident) => {
+        impl OtlpJson for $request {
             fn from_json(json: &[u8]) -> Result<Self> {
-                decode(json, $read)
+                decode(json, |f| {
+                    Ok($request {
+                        $resources: f.messages($resources_key, |f| {
+                            Ok($resource {
+                                resource: f.message("resource", read_resource)?,
+                                $scopes: f.messages($scopes_key, |f| {
+                                    Ok($scope {
+                                        scope: f.message("scope", read_scope)?,
+                                        $items: f.messages($items_key, $read_item)?,
+                                        schema_url: f.string("schemaUrl")?,
+                                    })
+                                })?,
+                                schema_url: f.string("schemaUrl")?,
+                            })
+                        })?,
+                    })
+                })
             }
+
             fn to_json(&self) -> Vec<u8> {
-                encode(|o| $write(o, self))
+                encode(|o| {
+                    o.messages($resources_key, &self.$resources, |o, r| {
+                        o.message("resource", r.resource.as_ref(), write_resource);
+                        o.messages($scopes_key, &r.$scopes, |o, s| {
+                            o.message("scope", s.scope.as_ref(), write_scope);
+                            o.messages($items_key, &s.$items, $write_item);
+                            o.string("schemaUrl", &s.schema_url);
+                        });
+                        o.string("schemaUrl", &r.schema_url);
+                    })
+                })
             }
         }
     };
 }
 
-otlp_json!(ExportTraceServiceRequest, read_traces, write_traces);
-otlp_json!(ExportMetricsServiceRequest, read_metrics, write_metrics);
-otlp_json!(ExportLogsServiceRequest, read_logs, write_logs);
+request_json!(
+    ExportTraceServiceRequest {
+        resource_spans: "resourceSpans"
+    },
+    ResourceSpans {
+        scope_spans: "scopeSpans"
+    },
+    ScopeSpans { spans: "spans" },
+    read_span,
+    write_span
+);
+request_json!(
+    ExportMetricsServiceRequest {
+        resource_metrics: "resourceMetrics"
+    },
+    ResourceMetrics {
+        scope_metrics: "scopeMetrics"
+    },
+    ScopeMetrics { metrics: "metrics" },
+    read_metric,
+    write_metric
+);
+request_json!(
+    ExportLogsServiceRequest {
+        resource_logs: "resourceLogs"
+    },
+    ResourceLogs {
+        scope_logs: "scopeLogs"
+    },
+    ScopeLogs {
+        log_records: "logRecords"
+    },
+    read_log_record,
+    write_log_record
+);
 
 // ---------------------------------------------------------------------------
 // Where in the document: a chain of keys and indexes on the stack, rendered
@@ -690,44 +754,6 @@ fn write_resource(o: &mut Object, r: &Resource) {
 // ---------------------------------------------------------------------------
 // Traces.
 
-fn read_traces(f: &Fields) -> Result<ExportTraceServiceRequest> {
-    Ok(ExportTraceServiceRequest {
-        resource_spans: f.messages("resourceSpans", read_resource_spans)?,
-    })
-}
-
-fn write_traces(o: &mut Object, r: &ExportTraceServiceRequest) {
-    o.messages("resourceSpans", &r.resource_spans, write_resource_spans);
-}
-
-fn read_resource_spans(f: &Fields) -> Result<ResourceSpans> {
-    Ok(ResourceSpans {
-        resource: f.message("resource", read_resource)?,
-        scope_spans: f.messages("scopeSpans", read_scope_spans)?,
-        schema_url: f.string("schemaUrl")?,
-    })
-}
-
-fn write_resource_spans(o: &mut Object, r: &ResourceSpans) {
-    o.message("resource", r.resource.as_ref(), write_resource);
-    o.messages("scopeSpans", &r.scope_spans, write_scope_spans);
-    o.string("schemaUrl", &r.schema_url);
-}
-
-fn read_scope_spans(f: &Fields) -> Result<ScopeSpans> {
-    Ok(ScopeSpans {
-        scope: f.message("scope", read_scope)?,
-        spans: f.messages("spans", read_span)?,
-        schema_url: f.string("schemaUrl")?,
-    })
-}
-
-fn write_scope_spans(o: &mut Object, s: &ScopeSpans) {
-    o.message("scope", s.scope.as_ref(), write_scope);
-    o.messages("spans", &s.spans, write_span);
-    o.string("schemaUrl", &s.schema_url);
-}
-
 fn read_span(f: &Fields) -> Result<Span> {
     Ok(Span {
         trace_id: f.id("traceId")?,
@@ -820,48 +846,6 @@ fn write_status(o: &mut Object, s: &Status) {
 
 // ---------------------------------------------------------------------------
 // Metrics.
-
-fn read_metrics(f: &Fields) -> Result<ExportMetricsServiceRequest> {
-    Ok(ExportMetricsServiceRequest {
-        resource_metrics: f.messages("resourceMetrics", read_resource_metrics)?,
-    })
-}
-
-fn write_metrics(o: &mut Object, r: &ExportMetricsServiceRequest) {
-    o.messages(
-        "resourceMetrics",
-        &r.resource_metrics,
-        write_resource_metrics,
-    );
-}
-
-fn read_resource_metrics(f: &Fields) -> Result<ResourceMetrics> {
-    Ok(ResourceMetrics {
-        resource: f.message("resource", read_resource)?,
-        scope_metrics: f.messages("scopeMetrics", read_scope_metrics)?,
-        schema_url: f.string("schemaUrl")?,
-    })
-}
-
-fn write_resource_metrics(o: &mut Object, r: &ResourceMetrics) {
-    o.message("resource", r.resource.as_ref(), write_resource);
-    o.messages("scopeMetrics", &r.scope_metrics, write_scope_metrics);
-    o.string("schemaUrl", &r.schema_url);
-}
-
-fn read_scope_metrics(f: &Fields) -> Result<ScopeMetrics> {
-    Ok(ScopeMetrics {
-        scope: f.message("scope", read_scope)?,
-        metrics: f.messages("metrics", read_metric)?,
-        schema_url: f.string("schemaUrl")?,
-    })
-}
-
-fn write_scope_metrics(o: &mut Object, s: &ScopeMetrics) {
-    o.message("scope", s.scope.as_ref(), write_scope);
-    o.messages("metrics", &s.metrics, write_metric);
-    o.string("schemaUrl", &s.schema_url);
-}
 
 fn temporality(f: &Fields) -> Result<i32> {
     f.enumeration("aggregationTemporality", |n| {
@@ -1151,44 +1135,6 @@ fn write_exemplar(o: &mut Object, e: &Exemplar) {
 
 // ---------------------------------------------------------------------------
 // Logs.
-
-fn read_logs(f: &Fields) -> Result<ExportLogsServiceRequest> {
-    Ok(ExportLogsServiceRequest {
-        resource_logs: f.messages("resourceLogs", read_resource_logs)?,
-    })
-}
-
-fn write_logs(o: &mut Object, r: &ExportLogsServiceRequest) {
-    o.messages("resourceLogs", &r.resource_logs, write_resource_logs);
-}
-
-fn read_resource_logs(f: &Fields) -> Result<ResourceLogs> {
-    Ok(ResourceLogs {
-        resource: f.message("resource", read_resource)?,
-        scope_logs: f.messages("scopeLogs", read_scope_logs)?,
-        schema_url: f.string("schemaUrl")?,
-    })
-}
-
-fn write_resource_logs(o: &mut Object, r: &ResourceLogs) {
-    o.message("resource", r.resource.as_ref(), write_resource);
-    o.messages("scopeLogs", &r.scope_logs, write_scope_logs);
-    o.string("schemaUrl", &r.schema_url);
-}
-
-fn read_scope_logs(f: &Fields) -> Result<ScopeLogs> {
-    Ok(ScopeLogs {
-        scope: f.message("scope", read_scope)?,
-        log_records: f.messages("logRecords", read_log_record)?,
-        schema_url: f.string("schemaUrl")?,
-    })
-}
-
-fn write_scope_logs(o: &mut Object, s: &ScopeLogs) {
-    o.message("scope", s.scope.as_ref(), write_scope);
-    o.messages("logRecords", &s.log_records, write_log_record);
-    o.string("schemaUrl", &s.schema_url);
-}
 
 fn read_log_record(f: &Fields) -> Result<LogRecord> {
     Ok(LogRecord {
