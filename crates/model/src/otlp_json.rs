@@ -955,15 +955,29 @@ fn write_u64s(o: &mut Object, key: &str, values: &[u64]) {
     });
 }
 
-fn read_number_point(f: &Fields) -> Result<NumberDataPoint> {
-    use number_data_point::Value as V;
-    let value = if f.get("asDouble").is_some() {
-        Some(V::AsDouble(f.f64("asDouble")?))
+/// The `asDouble` / `asInt` oneof of data points and exemplars.
+fn read_number<T>(f: &Fields, double: fn(f64) -> T, int: fn(i64) -> T) -> Result<Option<T>> {
+    Ok(if f.get("asDouble").is_some() {
+        Some(double(f.f64("asDouble")?))
     } else if f.get("asInt").is_some() {
-        Some(V::AsInt(f.i64("asInt")?))
+        Some(int(f.i64("asInt")?))
     } else {
         None
-    };
+    })
+}
+
+/// Writes the number oneof: `Ok` a double, `Err` an integer.
+fn write_number(o: &mut Object, value: Option<std::result::Result<f64, i64>>) {
+    match value {
+        Some(Ok(d)) => o.double_always("asDouble", d),
+        Some(Err(i)) => o.raw("asInt", &format!("\"{i}\"")),
+        None => {}
+    }
+}
+
+fn read_number_point(f: &Fields) -> Result<NumberDataPoint> {
+    use number_data_point::Value as V;
+    let value = read_number(f, V::AsDouble, V::AsInt)?;
     Ok(NumberDataPoint {
         attributes: f.messages("attributes", read_key_value)?,
         start_time_unix_nano: f.u64("startTimeUnixNano")?,
@@ -979,11 +993,13 @@ fn write_number_point(o: &mut Object, p: &NumberDataPoint) {
     o.messages("attributes", &p.attributes, write_key_value);
     o.int64("startTimeUnixNano", p.start_time_unix_nano);
     o.int64("timeUnixNano", p.time_unix_nano);
-    match p.value {
-        Some(V::AsDouble(d)) => o.double_always("asDouble", d),
-        Some(V::AsInt(i)) => o.raw("asInt", &format!("\"{i}\"")),
-        None => {}
-    }
+    write_number(
+        o,
+        p.value.map(|v| match v {
+            V::AsDouble(d) => Ok(d),
+            V::AsInt(i) => Err(i),
+        }),
+    );
     o.messages("exemplars", &p.exemplars, write_exemplar);
     o.int32("flags", p.flags);
 }
@@ -1100,13 +1116,7 @@ fn write_summary_point(o: &mut Object, p: &SummaryDataPoint) {
 
 fn read_exemplar(f: &Fields) -> Result<Exemplar> {
     use exemplar::Value as V;
-    let value = if f.get("asDouble").is_some() {
-        Some(V::AsDouble(f.f64("asDouble")?))
-    } else if f.get("asInt").is_some() {
-        Some(V::AsInt(f.i64("asInt")?))
-    } else {
-        None
-    };
+    let value = read_number(f, V::AsDouble, V::AsInt)?;
     Ok(Exemplar {
         filtered_attributes: f.messages("filteredAttributes", read_key_value)?,
         time_unix_nano: f.u64("timeUnixNano")?,
@@ -1124,11 +1134,13 @@ fn write_exemplar(o: &mut Object, e: &Exemplar) {
         write_key_value,
     );
     o.int64("timeUnixNano", e.time_unix_nano);
-    match e.value {
-        Some(V::AsDouble(d)) => o.double_always("asDouble", d),
-        Some(V::AsInt(i)) => o.raw("asInt", &format!("\"{i}\"")),
-        None => {}
-    }
+    write_number(
+        o,
+        e.value.map(|v| match v {
+            V::AsDouble(d) => Ok(d),
+            V::AsInt(i) => Err(i),
+        }),
+    );
     o.id("spanId", &e.span_id);
     o.id("traceId", &e.trace_id);
 }
