@@ -7,5 +7,6 @@ pub mod labels;
 pub mod metrics;
 pub mod otlp;
 pub mod otlp_json;
+mod otlp_wire;
 pub mod relabel;
 pub mod target;
