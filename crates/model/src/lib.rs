@@ -10,3 +10,4 @@ pub mod otlp_json;
 mod otlp_wire;
 pub mod relabel;
 pub mod target;
+pub mod time;
