@@ -1,2 +1,3 @@
 //! `prometheus.*`: scraping, relabelling, remote_write and the embedded
 //! exporters (SPEC §2.15–§2.22).
+pub mod http_client;
