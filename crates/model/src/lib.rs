@@ -7,4 +7,5 @@ pub mod labels;
 pub mod metrics;
 pub mod otlp;
 pub mod relabel;
+pub mod remote_write;
 pub mod target;
