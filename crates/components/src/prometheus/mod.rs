@@ -1,3 +1,4 @@
 //! `prometheus.*`: scraping, relabelling, remote_write and the embedded
 //! exporters (SPEC §2.15–§2.22).
 pub mod http_client;
+pub mod remote_write;

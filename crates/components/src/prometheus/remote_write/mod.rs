@@ -1,0 +1,3 @@
+//! `prometheus.remote_write` (SPEC §2.17).
+
+pub mod wal;
