@@ -25,6 +25,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::watch;
 
 type Hasher = foldhash::fast::RandomState;
@@ -87,6 +88,10 @@ pub struct Wal {
     state: Mutex<State>,
     /// The end of what has been written; readers tail up to it.
     committed: watch::Sender<Pos>,
+    /// Counts truncations that dropped series, so readers know when to
+    /// forget the series they cached.
+    series_generation: AtomicU64,
+    opened_at: Pos,
 }
 
 impl Wal {
@@ -159,6 +164,8 @@ impl Wal {
                 error: None,
             }),
             committed: watch::Sender::new(Pos { segment, offset: 0 }),
+            series_generation: AtomicU64::new(0),
+            opened_at: Pos { segment, offset: 0 },
         };
         Ok((wal, replay))
     }
@@ -172,6 +179,11 @@ impl Wal {
         self.committed.subscribe()
     }
 
+    /// Where this process started writing.
+    pub fn opened_at(&self) -> Pos {
+        self.opened_at
+    }
+
     pub fn end(&self) -> Pos {
         *self.committed.borrow()
     }
@@ -179,6 +191,11 @@ impl Wal {
     /// The labels of a series reference, while the series is alive.
     pub fn labels(&self, series_ref: SeriesRef) -> Option<Arc<Labels>> {
         self.state.lock().by_ref.get(&series_ref).cloned()
+    }
+
+    /// Changes whenever series were dropped.
+    pub fn series_generation(&self) -> u64 {
+        self.series_generation.load(Ordering::Relaxed)
     }
 
     pub fn active_series(&self) -> usize {
@@ -340,6 +357,9 @@ impl Wal {
             keep
         });
         result.series_dropped = before - st.by_ref.len();
+        if result.series_dropped > 0 {
+            self.series_generation.fetch_add(1, Ordering::Relaxed);
+        }
         result.series_kept = st.by_ref.len();
         self.write_checkpoint(st)?;
         for seg in deletable {
