@@ -28,5 +28,13 @@ pub fn registry() -> Registry {
         "local.file_match",
         Stability::GenerallyAvailable,
     ));
+    registry.register(Registration::of::<prometheus::remote_write::RemoteWrite>(
+        "prometheus.remote_write",
+        Stability::GenerallyAvailable,
+    ));
+    registry.register(Registration::of::<prometheus::receive_http::ReceiveHttp>(
+        "prometheus.receive_http",
+        Stability::GenerallyAvailable,
+    ));
     registry
 }

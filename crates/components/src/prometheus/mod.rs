@@ -1,4 +1,5 @@
 //! `prometheus.*`: scraping, relabelling, remote_write and the embedded
 //! exporters (SPEC §2.15–§2.22).
 pub mod http_client;
+pub mod receive_http;
 pub mod remote_write;
