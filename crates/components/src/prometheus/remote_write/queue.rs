@@ -47,7 +47,8 @@ pub struct Progress {
 struct ProgressState {
     reader: Pos,
     shards: Vec<ShardProgress>,
-    saved: Pos,
+    /// What the file holds; `None` before the first write.
+    saved: Option<Pos>,
 }
 
 #[derive(Clone, Copy)]
@@ -71,7 +72,7 @@ impl Progress {
                     };
                     shards
                 ],
-                saved: start,
+                saved: None,
             }),
         }
     }
@@ -120,7 +121,7 @@ impl Progress {
     /// Writes the acknowledged position when it moved.
     fn save(&self) {
         let acked = self.acked();
-        if self.state.lock().saved == acked {
+        if self.state.lock().saved == Some(acked) {
             return;
         }
         let mut bytes = [0u8; 16];
@@ -129,7 +130,7 @@ impl Progress {
         let tmp = self.file.with_extension("tmp");
         let written = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, &self.file));
         match written {
-            Ok(()) => self.state.lock().saved = acked,
+            Ok(()) => self.state.lock().saved = Some(acked),
             Err(e) => {
                 tracing::warn!(file = %self.file.display(), "failed to save queue position: {e}")
             }
@@ -169,6 +170,9 @@ pub fn start(
     let start = Progress::load(&file).unwrap_or_else(|| wal.opened_at());
     let shards = settings.shards.max(1);
     let progress = Arc::new(Progress::new(file, start, shards));
+    // Written at once: after a restart, an existing queue resumes here even
+    // if it never delivered anything.
+    progress.save();
     metrics.shards.set(shards as i64);
     let settings = Arc::new(settings);
     let mut senders = Vec::with_capacity(shards);

@@ -325,3 +325,28 @@ fn wal_options_validate_with_alloys_messages() {
         Some(Duration::from_secs(7200))
     );
 }
+
+#[tokio::test]
+async fn a_queue_that_never_delivered_resumes_after_restart() {
+    install_provider();
+    let server = Receiver::default();
+    *server.script.lock() = vec![(StatusCode::BAD_GATEWAY, None); 1000];
+    let url = server.serve().await;
+    let dir = tempfile::tempdir().unwrap();
+    let args = Arguments {
+        endpoints: vec![endpoint(&url)],
+        ..Arguments::default()
+    };
+    let rw = start("prometheus.remote_write.never", dir.path(), args.clone());
+    rw.receiver.0.append(&samples(&["a"], 1)).unwrap();
+    eventually("a failed attempt", || *server.attempts.lock() >= 1).await;
+    rw.stop().await;
+
+    server.script.lock().clear();
+    let rw = start("prometheus.remote_write.never", dir.path(), args);
+    eventually("the sample from before the restart", || {
+        server.accepted().len() == 1
+    })
+    .await;
+    rw.stop().await;
+}
