@@ -16,6 +16,7 @@
 pub mod record;
 pub mod segment;
 
+use hashbrown::HashTable;
 use model::labels::Labels;
 use model::metrics::{AppendError, MetricsBatch};
 use parking_lot::Mutex;
@@ -41,8 +42,10 @@ const CHECKPOINT: &str = "checkpoint";
 /// How much of a segment is read at once during replay.
 const REPLAY_CHUNK: usize = 8 << 20;
 
+/// A live series: its labels in compact form (about the size of the label
+/// text) rather than as a `Labels`, to keep memory per series small.
 struct SeriesEntry {
-    series_ref: SeriesRef,
+    labels: Box<[u8]>,
     /// The newest segment holding a sample of the series: once that segment
     /// is deleted, the series is no longer needed.
     last_segment: u64,
@@ -53,8 +56,10 @@ struct State {
     segment: u64,
     offset: u64,
     next_ref: SeriesRef,
-    by_labels: HashMap<Arc<Labels>, SeriesEntry, Hasher>,
-    by_ref: HashMap<SeriesRef, Arc<Labels>, Hasher>,
+    series: HashMap<SeriesRef, SeriesEntry, Hasher>,
+    /// The references of `series`, found by the hash of their labels.
+    index: HashTable<SeriesRef>,
+    hasher: Hasher,
     /// The newest sample timestamp in each segment (keepalive decisions).
     segment_max_ts: BTreeMap<u64, i64>,
     encoder: Encoder,
@@ -100,14 +105,14 @@ impl Wal {
     pub fn open(dir: &Path, segment_size: u64) -> io::Result<(Wal, Replay)> {
         std::fs::create_dir_all(dir)?;
         let mut replay = Replay::default();
-        let mut by_ref: HashMap<SeriesRef, Arc<Labels>, Hasher> = HashMap::default();
+        let mut by_ref: HashMap<SeriesRef, Box<[u8]>, Hasher> = HashMap::default();
         let mut last_segment: HashMap<SeriesRef, u64, Hasher> = HashMap::default();
         let mut segment_max_ts = BTreeMap::new();
         let mut sample_count = 0;
         let mut visit = |seg: u64, record: Record| match record {
             Record::Series(series) => {
                 for (series_ref, labels) in series {
-                    by_ref.insert(series_ref, Arc::new(labels));
+                    by_ref.insert(series_ref, record::encode_labels(&labels));
                 }
             }
             Record::Samples(samples) => {
@@ -133,18 +138,27 @@ impl Wal {
             )?;
         }
         replay.samples = sample_count;
-        replay.series = by_ref.len();
         let next_ref = by_ref.keys().max().map_or(1, |m| m + 1);
-        let by_labels = by_ref
-            .iter()
-            .map(|(&series_ref, labels)| {
-                let entry = SeriesEntry {
+        replay.series = by_ref.len();
+        let series: HashMap<SeriesRef, SeriesEntry, Hasher> = by_ref
+            .into_iter()
+            .map(|(series_ref, labels)| {
+                let last_segment = last_segment.get(&series_ref).copied().unwrap_or(0);
+                (
                     series_ref,
-                    last_segment: last_segment.get(&series_ref).copied().unwrap_or(0),
-                };
-                (labels.clone(), entry)
+                    SeriesEntry {
+                        labels,
+                        last_segment,
+                    },
+                )
             })
             .collect();
+        let hasher = Hasher::default();
+        let rehash = |r: &SeriesRef| label_hash(&hasher, record::compact_pairs(&series[r].labels));
+        let mut index = HashTable::with_capacity(series.len());
+        for series_ref in series.keys() {
+            index.insert_unique(rehash(series_ref), *series_ref, rehash);
+        }
         let segment = segments.last().map_or(1, |s| s + 1);
         let file = create_segment(dir, segment)?;
         let wal = Wal {
@@ -155,8 +169,9 @@ impl Wal {
                 segment,
                 offset: 0,
                 next_ref,
-                by_labels,
-                by_ref,
+                series,
+                index,
+                hasher,
                 segment_max_ts,
                 encoder: Encoder::default(),
                 refs: Vec::new(),
@@ -189,8 +204,11 @@ impl Wal {
     }
 
     /// The labels of a series reference, while the series is alive.
-    pub fn labels(&self, series_ref: SeriesRef) -> Option<Arc<Labels>> {
-        self.state.lock().by_ref.get(&series_ref).cloned()
+    pub fn labels(&self, series_ref: SeriesRef) -> Option<Labels> {
+        let st = self.state.lock();
+        st.series
+            .get(&series_ref)
+            .map(|entry| record::decode_labels(&entry.labels))
     }
 
     /// Changes whenever series were dropped.
@@ -199,7 +217,7 @@ impl Wal {
     }
 
     pub fn active_series(&self) -> usize {
-        self.state.lock().by_ref.len()
+        self.state.lock().series.len()
     }
 
     /// The last write error, if the last write failed.
@@ -217,34 +235,22 @@ impl Wal {
         st.refs.clear();
         st.new_series.clear();
         let segment = st.segment;
+        // Consecutive samples of one series (a scrape's repeated label set)
+        // reuse the lookup.
+        let mut previous: Option<(&Arc<Labels>, SeriesRef)> = None;
         for sample in &batch.samples {
-            let series_ref = match st.by_labels.get_mut(&*sample.labels) {
-                Some(entry) => {
-                    entry.last_segment = segment;
-                    entry.series_ref
-                }
-                None => {
-                    let series_ref = st.next_ref;
-                    st.next_ref += 1;
-                    st.by_labels.insert(
-                        sample.labels.clone(),
-                        SeriesEntry {
-                            series_ref,
-                            last_segment: segment,
-                        },
-                    );
-                    st.by_ref.insert(series_ref, sample.labels.clone());
-                    st.new_series.push(series_ref);
-                    series_ref
-                }
+            let series_ref = match previous {
+                Some((labels, series_ref)) if Arc::ptr_eq(labels, &sample.labels) => series_ref,
+                _ => st.series_ref(&sample.labels, segment),
             };
+            previous = Some((&sample.labels, series_ref));
             st.refs.push(series_ref);
         }
         st.encoder.clear();
         if !st.new_series.is_empty() {
-            let by_ref = &st.by_ref;
+            let series = &st.series;
             st.encoder
-                .series(st.new_series.iter().map(|r| (*r, &*by_ref[r])));
+                .series(st.new_series.iter().map(|r| (*r, &*series[r].labels)));
         }
         st.encoder.samples(
             batch
@@ -260,10 +266,8 @@ impl Wal {
         if let Err(e) = st.file.write_all(&st.encoder.buf) {
             // Cut off whatever part was written so the segment stays readable.
             let _ = st.file.set_len(st.offset);
-            for series_ref in st.new_series.drain(..) {
-                if let Some(labels) = st.by_ref.remove(&series_ref) {
-                    st.by_labels.remove(&*labels);
-                }
+            for series_ref in std::mem::take(&mut st.new_series) {
+                st.forget(series_ref);
             }
             let message = format!("failed to write to the WAL in {}: {e}", self.dir.display());
             st.error = Some(message.clone());
@@ -347,20 +351,17 @@ impl Wal {
         if deletable.is_empty() {
             return Ok(result);
         }
-        let before = st.by_ref.len();
-        let by_ref = &mut st.by_ref;
-        st.by_labels.retain(|_, entry| {
-            let keep = entry.last_segment >= first_kept;
-            if !keep {
-                by_ref.remove(&entry.series_ref);
-            }
-            keep
-        });
-        result.series_dropped = before - st.by_ref.len();
+        let before = st.series.len();
+        st.series
+            .retain(|_, entry| entry.last_segment >= first_kept);
+        let series = &st.series;
+        st.index
+            .retain(|series_ref| series.contains_key(series_ref));
+        result.series_dropped = before - st.series.len();
         if result.series_dropped > 0 {
             self.series_generation.fetch_add(1, Ordering::Relaxed);
         }
-        result.series_kept = st.by_ref.len();
+        result.series_kept = st.series.len();
         self.write_checkpoint(st)?;
         for seg in deletable {
             std::fs::remove_file(segment::segment_path(&self.dir, seg))?;
@@ -374,17 +375,68 @@ impl Wal {
         let tmp = self.dir.join("checkpoint.tmp");
         let mut file = File::create(&tmp)?;
         let mut encoder = Encoder::default();
-        let refs: Vec<(SeriesRef, Arc<Labels>)> =
-            st.by_ref.iter().map(|(r, l)| (*r, l.clone())).collect();
+        let refs: Vec<SeriesRef> = st.series.keys().copied().collect();
         for chunk in refs.chunks(1000) {
             encoder.clear();
-            encoder.series(chunk.iter().map(|(r, l)| (*r, &**l)));
+            encoder.series(chunk.iter().map(|r| (*r, &*st.series[r].labels)));
             file.write_all(&encoder.buf)?;
         }
         file.sync_all()?;
         std::fs::rename(&tmp, self.dir.join(CHECKPOINT))?;
         Ok(())
     }
+}
+
+impl State {
+    /// The reference of `labels`, created (and listed in `new_series`) on
+    /// first sight; the series is marked as used in `segment`.
+    fn series_ref(&mut self, labels: &Labels, segment: u64) -> SeriesRef {
+        let hash = label_hash(&self.hasher, labels.iter());
+        let series = &mut self.series;
+        let found = self.index.find(hash, |r| {
+            series
+                .get(r)
+                .is_some_and(|entry| record::compact_equals(&entry.labels, labels))
+        });
+        if let Some(&series_ref) = found {
+            if let Some(entry) = series.get_mut(&series_ref) {
+                entry.last_segment = segment;
+            }
+            return series_ref;
+        }
+        let series_ref = self.next_ref;
+        self.next_ref += 1;
+        let entry = SeriesEntry {
+            labels: record::encode_labels(labels),
+            last_segment: segment,
+        };
+        self.series.insert(series_ref, entry);
+        let (series, hasher) = (&self.series, &self.hasher);
+        self.index.insert_unique(hash, series_ref, |r| {
+            label_hash(hasher, record::compact_pairs(&series[r].labels))
+        });
+        self.new_series.push(series_ref);
+        series_ref
+    }
+
+    fn forget(&mut self, series_ref: SeriesRef) {
+        if let Some(entry) = self.series.remove(&series_ref) {
+            let hash = label_hash(&self.hasher, record::compact_pairs(&entry.labels));
+            if let Ok(found) = self.index.find_entry(hash, |r| *r == series_ref) {
+                found.remove();
+            }
+        }
+    }
+}
+
+fn label_hash<'a>(hasher: &Hasher, pairs: impl Iterator<Item = (&'a str, &'a str)>) -> u64 {
+    use std::hash::{BuildHasher, Hash, Hasher as _};
+    let mut h = hasher.build_hasher();
+    for (name, value) in pairs {
+        name.hash(&mut h);
+        value.hash(&mut h);
+    }
+    h.finish()
 }
 
 fn create_segment(dir: &Path, segment: u64) -> io::Result<File> {

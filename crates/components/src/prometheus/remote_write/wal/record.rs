@@ -59,15 +59,12 @@ impl Encoder {
         header[4..].copy_from_slice(&crc.to_le_bytes());
     }
 
-    pub fn series<'a>(&mut self, series: impl IntoIterator<Item = (SeriesRef, &'a Labels)>) {
+    /// A series record; labels in their [`encode_labels`] form.
+    pub fn series<'a>(&mut self, series: impl IntoIterator<Item = (SeriesRef, &'a [u8])>) {
         self.begin(SERIES);
         for (series_ref, labels) in series {
             put_varint(&mut self.buf, series_ref);
-            put_varint(&mut self.buf, labels.len() as u64);
-            for (name, value) in labels.iter() {
-                put_str(&mut self.buf, name);
-                put_str(&mut self.buf, value);
-            }
+            self.buf.extend_from_slice(labels);
         }
         self.finish();
     }
@@ -82,6 +79,47 @@ impl Encoder {
         }
         self.finish();
     }
+}
+
+/// The compact form of a label set, as series records hold it and as the WAL
+/// keeps series in memory: `count varint | (name, value)*`.
+pub fn encode_labels(labels: &Labels) -> Box<[u8]> {
+    let mut buf = Vec::with_capacity(
+        1 + labels
+            .iter()
+            .map(|(n, v)| n.len() + v.len() + 2)
+            .sum::<usize>(),
+    );
+    put_varint(&mut buf, labels.len() as u64);
+    for (name, value) in labels.iter() {
+        put_str(&mut buf, name);
+        put_str(&mut buf, value);
+    }
+    buf.into_boxed_slice()
+}
+
+/// The pairs of a compact label set, without allocating; stops at the first
+/// malformed byte (the WAL only holds what it encoded itself).
+pub fn compact_pairs(mut bytes: &[u8]) -> impl Iterator<Item = (&str, &str)> {
+    let count = get_varint(&mut bytes).unwrap_or(0);
+    (0..count).map_while(move |_| {
+        let name = get_str_ref(&mut bytes).ok()?;
+        let value = get_str_ref(&mut bytes).ok()?;
+        Some((name, value))
+    })
+}
+
+/// Whether the compact `bytes` hold exactly `labels`.
+pub fn compact_equals(bytes: &[u8], labels: &Labels) -> bool {
+    let mut rest = bytes;
+    if get_varint(&mut rest).ok() != Some(labels.len() as u64) {
+        return false;
+    }
+    compact_pairs(bytes).eq(labels.iter())
+}
+
+pub fn decode_labels(bytes: &[u8]) -> Labels {
+    Labels::from_pairs(compact_pairs(bytes))
 }
 
 fn checksum(body: &[u8]) -> u32 {
@@ -195,9 +233,13 @@ fn get_varint(rest: &mut &[u8]) -> Result<u64, String> {
 }
 
 fn get_str(rest: &mut &[u8]) -> Result<String, String> {
+    get_str_ref(rest).map(str::to_string)
+}
+
+fn get_str_ref<'a>(rest: &mut &'a [u8]) -> Result<&'a str, String> {
     let len = get_varint(rest)? as usize;
     let bytes = take(rest, len)?;
-    String::from_utf8(bytes.to_vec()).map_err(|_| "label is not UTF-8".into())
+    std::str::from_utf8(bytes).map_err(|_| "label is not UTF-8".into())
 }
 
 #[cfg(test)]
@@ -219,7 +261,10 @@ mod tests {
     fn records_round_trip() {
         let labels = Labels::from_pairs([("__name__", "up"), ("job", "ü")]);
         let mut enc = Encoder::default();
-        enc.series([(7, &labels), (300, &Labels::new())]);
+        enc.series([
+            (7, &*encode_labels(&labels)),
+            (300, &*encode_labels(&Labels::new())),
+        ]);
         assert_eq!(
             one_frame(&enc),
             Record::Series(vec![(7, labels), (300, Labels::new())])
@@ -244,6 +289,22 @@ mod tests {
         assert_eq!(back[0], samples[0]);
         assert_eq!((back[1].series, back[1].timestamp), (u64::MAX, i64::MAX));
         assert!(is_stale_nan(back[1].value));
+    }
+
+    #[test]
+    fn compact_labels_compare_without_decoding() {
+        let labels = Labels::from_pairs([("__name__", "up"), ("job", "a")]);
+        let compact = encode_labels(&labels);
+        assert!(compact_equals(&compact, &labels));
+        assert!(!compact_equals(
+            &compact,
+            &Labels::from_pairs([("__name__", "up")])
+        ));
+        assert!(!compact_equals(
+            &compact,
+            &Labels::from_pairs([("__name__", "up"), ("job", "b")])
+        ));
+        assert_eq!(decode_labels(&compact), labels);
     }
 
     #[test]
