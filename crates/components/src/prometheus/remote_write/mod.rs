@@ -4,9 +4,8 @@
 //! Every `truncate_frequency` the WAL drops what all queues sent (and what is
 //! older than the max keepalive) after checkpointing the live series.
 //!
-//! Not supported: exemplars and native histograms are not written to the WAL
-//! (appended exemplars are ignored), and the `sigv4`, `azuread` and
-//! `google_iam` blocks are unknown.
+//! Not supported: native histograms (the data plane has none) and the
+//! `sigv4`, `azuread` and `google_iam` blocks, which are unknown blocks here.
 
 mod args;
 mod metrics;
@@ -141,6 +140,7 @@ impl RemoteWrite {
                 sample_age_limit: q.sample_age_limit.to_std().filter(|d| !d.is_zero()),
                 external_labels: external.clone(),
                 rules: endpoint.write_relabel_configs.clone().into(),
+                send_exemplars: endpoint.send_exemplars,
             };
             let p = queue::start(
                 self.storage.wal.clone(),

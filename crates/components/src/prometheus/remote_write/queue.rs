@@ -36,6 +36,7 @@ pub struct QueueSettings {
     pub sample_age_limit: Option<Duration>,
     pub external_labels: Labels,
     pub rules: Arc<[Rule]>,
+    pub send_exemplars: bool,
 }
 
 /// Where a queue is: what the reader dispatched, what each shard delivered.
@@ -138,12 +139,13 @@ impl Progress {
     }
 }
 
-/// A WAL sample on its way to a shard.
-#[derive(Clone, Copy)]
+/// A WAL sample, or an exemplar (with its labels), on its way to a shard.
+#[derive(Clone)]
 struct Item {
     series: SeriesRef,
     timestamp: i64,
     value: f64,
+    exemplar: Option<Box<Labels>>,
 }
 
 /// The samples of one WAL record for one shard.
@@ -203,6 +205,7 @@ pub fn start(
         progress: progress.clone(),
         shards: senders,
         capacity: settings.capacity.max(1) as u32,
+        send_exemplars: settings.send_exemplars,
         metrics,
         pos: start,
     };
@@ -215,6 +218,7 @@ struct Reader {
     progress: Arc<Progress>,
     shards: Vec<(mpsc::Sender<Chunk>, Arc<Semaphore>)>,
     capacity: u32,
+    send_exemplars: bool,
     metrics: QueueMetrics,
     pos: Pos,
 }
@@ -265,9 +269,28 @@ impl Reader {
                     segment: self.pos.segment,
                     offset,
                 };
-                if let Record::Samples(samples) = record
-                    && !self.dispatch(samples, end_pos, &cancel).await
-                {
+                let items: Vec<Item> = match record {
+                    Record::Samples(samples) => samples
+                        .into_iter()
+                        .map(|s| Item {
+                            series: s.series,
+                            timestamp: s.timestamp,
+                            value: s.value,
+                            exemplar: None,
+                        })
+                        .collect(),
+                    Record::Exemplars(exemplars) if self.send_exemplars => exemplars
+                        .into_iter()
+                        .map(|e| Item {
+                            series: e.series,
+                            timestamp: e.timestamp,
+                            value: e.value,
+                            exemplar: Some(Box::new(e.labels)),
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                if !items.is_empty() && !self.dispatch(items, end_pos, &cancel).await {
                     return;
                 }
                 self.pos = end_pos;
@@ -293,21 +316,12 @@ impl Reader {
         self.progress.read_through(self.pos);
     }
 
-    /// Hands a record's samples to the shards; false when cancelled.
-    async fn dispatch(
-        &mut self,
-        samples: Vec<super::wal::record::RefSample>,
-        end: Pos,
-        cancel: &CancellationToken,
-    ) -> bool {
+    /// Hands a record's items to the shards; false when cancelled.
+    async fn dispatch(&mut self, items: Vec<Item>, end: Pos, cancel: &CancellationToken) -> bool {
         let n = self.shards.len();
         let mut per_shard: Vec<Vec<Item>> = vec![Vec::new(); n];
-        for s in samples {
-            per_shard[(s.series % n as u64) as usize].push(Item {
-                series: s.series,
-                timestamp: s.timestamp,
-                value: s.value,
-            });
+        for item in items {
+            per_shard[(item.series % n as u64) as usize].push(item);
         }
         for (index, items) in per_shard.into_iter().enumerate() {
             if items.is_empty() {
@@ -374,7 +388,7 @@ impl Shard {
                     if self.buffer.is_empty() {
                         deadline = Some(Instant::now() + self.settings.batch_send_deadline);
                     }
-                    self.buffer.extend_from_slice(&chunk.items);
+                    self.buffer.extend(chunk.items);
                     while self.buffer.len() >= max {
                         if !self.flush(max, &cancel).await {
                             return;
@@ -422,18 +436,24 @@ impl Shard {
         request.clear();
         let mut dropped = 0u64;
         for i in 0..n {
-            let item = self.buffer[i];
-            if oldest_allowed.is_some_and(|oldest| item.timestamp < oldest) {
-                dropped += 1;
-                continue;
-            }
-            match self.labels(item.series) {
-                Some(labels) => request.push(labels, item.timestamp, item.value),
-                None => dropped += 1,
+            let item = self.buffer[i].clone();
+            let too_old = oldest_allowed.is_some_and(|oldest| item.timestamp < oldest);
+            let labels = if too_old {
+                None
+            } else {
+                self.labels(item.series)
+            };
+            match (labels, &item.exemplar) {
+                (Some(labels), None) => request.push(labels, item.timestamp, item.value),
+                (Some(labels), Some(exemplar)) => {
+                    request.push_exemplar(labels, exemplar, item.timestamp, item.value)
+                }
+                (None, None) => dropped += 1,
+                (None, Some(_)) => {}
             }
         }
         self.metrics.samples_dropped.inc_by(dropped);
-        if request.samples > 0 {
+        if request.samples > 0 || request.exemplars > 0 {
             let delivery = self
                 .sender
                 .send(request.body(), request.samples, &self.metrics, cancel)

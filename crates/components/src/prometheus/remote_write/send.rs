@@ -8,7 +8,7 @@ use crate::prometheus::http_client::HttpClient;
 use bytes::Bytes;
 use model::labels::Labels;
 use model::relabel::{self, Rule};
-use model::remote_write::{TimeSeries, labels_to_wire};
+use model::remote_write::{Exemplar, TimeSeries, labels_to_wire};
 use prost::encoding::{encode_varint, encoded_len_varint};
 use reqwest::header::{CONTENT_ENCODING, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use std::time::{Duration, SystemTime};
@@ -46,6 +46,7 @@ pub fn prepare_labels(labels: &Labels, external: &Labels, rules: &[Rule]) -> Opt
 pub struct RequestBuilder {
     raw: Vec<u8>,
     pub samples: usize,
+    pub exemplars: usize,
     pub highest_timestamp: i64,
 }
 
@@ -53,7 +54,26 @@ impl RequestBuilder {
     pub fn clear(&mut self) {
         self.raw.clear();
         self.samples = 0;
+        self.exemplars = 0;
         self.highest_timestamp = i64::MIN;
+    }
+
+    /// A series carrying one exemplar and no sample.
+    pub fn push_exemplar(&mut self, labels: &[u8], exemplar: &Labels, timestamp: i64, value: f64) {
+        let exemplar = prost::Message::encode_to_vec(&Exemplar {
+            labels: labels_to_wire(exemplar),
+            value,
+            timestamp,
+        });
+        let series_len =
+            labels.len() + 1 + encoded_len_varint(exemplar.len() as u64) + exemplar.len();
+        self.raw.push(0x0a); // WriteRequest.timeseries, length-delimited
+        encode_varint(series_len as u64, &mut self.raw);
+        self.raw.extend_from_slice(labels);
+        self.raw.push(0x1a); // TimeSeries.exemplars, length-delimited
+        encode_varint(exemplar.len() as u64, &mut self.raw);
+        self.raw.extend_from_slice(&exemplar);
+        self.exemplars += 1;
     }
 
     pub fn push(&mut self, labels: &[u8], timestamp: i64, value: f64) {
@@ -288,8 +308,14 @@ mod tests {
         builder.clear();
         builder.push(&prepared, 1_700_000_000_000, 1.5);
         builder.push(&prepared, -1, 0.0);
+        let trace = Labels::from_pairs([("trace_id", "t1")]);
+        builder.push_exemplar(&prepared, &trace, 7, 0.5);
         let request = decode_request(&builder.body(), 1 << 20).unwrap();
-        assert_eq!(request.timeseries.len(), 2);
+        assert_eq!(request.timeseries.len(), 3);
+        assert!(request.timeseries[2].samples.is_empty());
+        let exemplar = &request.timeseries[2].exemplars[0];
+        assert_eq!((exemplar.timestamp, exemplar.value), (7, 0.5));
+        assert_eq!(exemplar.labels[0].value, "t1");
         let names: Vec<_> = request.timeseries[0]
             .labels
             .iter()

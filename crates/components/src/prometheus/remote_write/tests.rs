@@ -53,6 +53,15 @@ impl Receiver {
                         for s in ts.samples {
                             accepted.push((labels.join(","), s.timestamp, s.value));
                         }
+                        for e in ts.exemplars {
+                            let trace: Vec<String> = e
+                                .labels
+                                .iter()
+                                .map(|l| format!("{}={}", l.name, l.value))
+                                .collect();
+                            let key = format!("{} exemplar {}", labels.join(","), trace.join(","));
+                            accepted.push((key, e.timestamp, e.value));
+                        }
                     }
                     StatusCode::NO_CONTENT.into_response()
                 }
@@ -349,4 +358,52 @@ async fn a_queue_that_never_delivered_resumes_after_restart() {
     })
     .await;
     rw.stop().await;
+}
+
+#[tokio::test]
+async fn exemplars_are_sent_unless_disabled() {
+    install_provider();
+    let batch = MetricsBatch {
+        exemplars: vec![model::metrics::Exemplar {
+            series: Arc::new(Labels::from_pairs([("__name__", "req_total")])),
+            labels: Labels::from_pairs([("trace_id", "abc")]),
+            value: 2.0,
+            timestamp: Some(42),
+        }],
+        ..samples(&["req_total"], 40)
+    };
+    for send_exemplars in [true, false] {
+        let server = Receiver::default();
+        let url = server.serve().await;
+        let dir = tempfile::tempdir().unwrap();
+        let args = Arguments {
+            endpoints: vec![Endpoint {
+                send_exemplars,
+                ..endpoint(&url)
+            }],
+            ..Arguments::default()
+        };
+        let rw = start("prometheus.remote_write.exemplars", dir.path(), args);
+        rw.receiver.0.append(&batch).unwrap();
+        // A later sample shows that everything before it was delivered.
+        rw.receiver.0.append(&samples(&["later"], 50)).unwrap();
+        eventually("the later sample", || {
+            server.accepted().iter().any(|s| s.0.contains("later"))
+        })
+        .await;
+        let exemplars: Vec<_> = server
+            .accepted()
+            .into_iter()
+            .filter(|s| s.0.contains("exemplar"))
+            .collect();
+        if send_exemplars {
+            assert_eq!(
+                exemplars,
+                [("__name__=req_total exemplar trace_id=abc".into(), 42, 2.0)]
+            );
+        } else {
+            assert!(exemplars.is_empty(), "{exemplars:?}");
+        }
+        rw.stop().await;
+    }
 }

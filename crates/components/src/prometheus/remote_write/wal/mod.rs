@@ -115,6 +115,11 @@ impl Wal {
                     by_ref.insert(series_ref, record::encode_labels(&labels));
                 }
             }
+            Record::Exemplars(exemplars) => {
+                for e in exemplars {
+                    last_segment.insert(e.series, seg);
+                }
+            }
             Record::Samples(samples) => {
                 sample_count += samples.len();
                 for s in samples {
@@ -225,9 +230,11 @@ impl Wal {
         self.state.lock().error.clone()
     }
 
-    /// Writes the samples of `batch`. Returns how many were written.
+    /// Writes the samples and exemplars of `batch`. Returns how many samples
+    /// were written. An exemplar without a timestamp gets the batch's newest
+    /// sample timestamp (remote-write requires one).
     pub fn append(&self, batch: &MetricsBatch) -> Result<usize, AppendError> {
-        if batch.samples.is_empty() {
+        if batch.samples.is_empty() && batch.exemplars.is_empty() {
             return Ok(0);
         }
         let mut guard = self.state.lock();
@@ -246,23 +253,35 @@ impl Wal {
             previous = Some((&sample.labels, series_ref));
             st.refs.push(series_ref);
         }
+        for exemplar in &batch.exemplars {
+            let series_ref = st.series_ref(&exemplar.series, segment);
+            st.refs.push(series_ref);
+        }
+        let max_ts = batch.samples.iter().map(|s| s.timestamp).max();
         st.encoder.clear();
         if !st.new_series.is_empty() {
             let series = &st.series;
             st.encoder
                 .series(st.new_series.iter().map(|r| (*r, &*series[r].labels)));
         }
-        st.encoder.samples(
-            batch
-                .samples
-                .iter()
-                .zip(&st.refs)
-                .map(|(s, &series)| RefSample {
-                    series,
-                    timestamp: s.timestamp,
-                    value: s.value,
+        let (sample_refs, exemplar_refs) = st.refs.split_at(batch.samples.len());
+        if !batch.samples.is_empty() {
+            let samples = batch.samples.iter().zip(sample_refs);
+            st.encoder.samples(samples.map(|(s, &series)| RefSample {
+                series,
+                timestamp: s.timestamp,
+                value: s.value,
+            }));
+        }
+        if !batch.exemplars.is_empty() {
+            let fallback = max_ts.unwrap_or_else(now_ms);
+            let exemplars = batch.exemplars.iter().zip(exemplar_refs);
+            st.encoder.exemplars(
+                exemplars.map(|(e, &series)| {
+                    (series, e.timestamp.unwrap_or(fallback), e.value, &e.labels)
                 }),
-        );
+            );
+        }
         if let Err(e) = st.file.write_all(&st.encoder.buf) {
             // Cut off whatever part was written so the segment stays readable.
             let _ = st.file.set_len(st.offset);
@@ -275,14 +294,10 @@ impl Wal {
         }
         st.error = None;
         st.offset += st.encoder.buf.len() as u64;
-        let max_ts = batch
-            .samples
-            .iter()
-            .map(|s| s.timestamp)
-            .max()
-            .unwrap_or(i64::MIN);
-        let seg_max = st.segment_max_ts.entry(segment).or_insert(i64::MIN);
-        *seg_max = (*seg_max).max(max_ts);
+        if let Some(max_ts) = max_ts {
+            let seg_max = st.segment_max_ts.entry(segment).or_insert(i64::MIN);
+            *seg_max = (*seg_max).max(max_ts);
+        }
         self.committed.send_replace(Pos {
             segment,
             offset: st.offset,
@@ -427,6 +442,13 @@ impl State {
             }
         }
     }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis() as i64
 }
 
 fn label_hash<'a>(hasher: &Hasher, pairs: impl Iterator<Item = (&'a str, &'a str)>) -> u64 {

@@ -5,13 +5,16 @@
 //!
 //! Series record: `1 | (ref varint, label count varint, (name, value)*)*`,
 //! strings as `length varint | bytes`. Samples record: `2 | count varint |
-//! (ref varint, timestamp i64 LE, value f64 bits LE)*`.
+//! (ref varint, timestamp i64 LE, value f64 bits LE)*`. Exemplars record:
+//! `3 | count varint | (ref varint, timestamp i64 LE, value f64 bits LE,
+//! labels)*`, labels in the compact form of [`encode_labels`].
 
 use model::labels::Labels;
 
 pub const FRAME_HEADER: usize = 8;
 const SERIES: u8 = 1;
 const SAMPLES: u8 = 2;
+const EXEMPLARS: u8 = 3;
 /// Frames larger than this are corrupt: one append never writes as much.
 pub const MAX_FRAME: usize = 256 << 20;
 
@@ -26,10 +29,20 @@ pub struct RefSample {
     pub value: f64,
 }
 
+/// An exemplar as the WAL stores it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RefExemplar {
+    pub series: SeriesRef,
+    pub timestamp: i64,
+    pub value: f64,
+    pub labels: Labels,
+}
+
 #[derive(Debug, PartialEq)]
 pub enum Record {
     Series(Vec<(SeriesRef, Labels)>),
     Samples(Vec<RefSample>),
+    Exemplars(Vec<RefExemplar>),
 }
 
 /// Appends frames to a reusable buffer.
@@ -76,6 +89,21 @@ impl Encoder {
             put_varint(&mut self.buf, s.series);
             self.buf.extend_from_slice(&s.timestamp.to_le_bytes());
             self.buf.extend_from_slice(&s.value.to_bits().to_le_bytes());
+        }
+        self.finish();
+    }
+
+    pub fn exemplars<'a>(
+        &mut self,
+        exemplars: impl ExactSizeIterator<Item = (SeriesRef, i64, f64, &'a Labels)>,
+    ) {
+        self.begin(EXEMPLARS);
+        put_varint(&mut self.buf, exemplars.len() as u64);
+        for (series, timestamp, value, labels) in exemplars {
+            put_varint(&mut self.buf, series);
+            self.buf.extend_from_slice(&timestamp.to_le_bytes());
+            self.buf.extend_from_slice(&value.to_bits().to_le_bytes());
+            self.buf.extend_from_slice(&encode_labels(labels));
         }
         self.finish();
     }
@@ -207,6 +235,28 @@ pub fn decode(body: &[u8]) -> Result<Record, String> {
             }
             Ok(Record::Samples(samples))
         }
+        EXEMPLARS => {
+            let count = get_varint(&mut rest)? as usize;
+            let mut exemplars = Vec::with_capacity(count.min(rest.len() / 18));
+            for _ in 0..count {
+                let series = get_varint(&mut rest)?;
+                let timestamp =
+                    i64::from_le_bytes(take(&mut rest, 8)?.try_into().unwrap_or_default());
+                let bits = u64::from_le_bytes(take(&mut rest, 8)?.try_into().unwrap_or_default());
+                let pairs = get_varint(&mut rest)? as usize;
+                let mut labels = Vec::with_capacity(pairs.min(64));
+                for _ in 0..pairs {
+                    labels.push((get_str(&mut rest)?, get_str(&mut rest)?));
+                }
+                exemplars.push(RefExemplar {
+                    series,
+                    timestamp,
+                    value: f64::from_bits(bits),
+                    labels: Labels::from_pairs(labels),
+                });
+            }
+            Ok(Record::Exemplars(exemplars))
+        }
         other => Err(format!("unknown record type {other}")),
     }
 }
@@ -289,6 +339,22 @@ mod tests {
         assert_eq!(back[0], samples[0]);
         assert_eq!((back[1].series, back[1].timestamp), (u64::MAX, i64::MAX));
         assert!(is_stale_nan(back[1].value));
+    }
+
+    #[test]
+    fn exemplar_records_round_trip() {
+        let trace = Labels::from_pairs([("trace_id", "abc")]);
+        let mut enc = Encoder::default();
+        enc.exemplars([(3, 10, 0.5, &trace)].into_iter());
+        assert_eq!(
+            one_frame(&enc),
+            Record::Exemplars(vec![RefExemplar {
+                series: 3,
+                timestamp: 10,
+                value: 0.5,
+                labels: trace
+            }])
+        );
     }
 
     #[test]
