@@ -407,3 +407,64 @@ async fn exemplars_are_sent_unless_disabled() {
         rw.stop().await;
     }
 }
+
+fn segments(data: &std::path::Path) -> Vec<u64> {
+    wal::segment::list(&data.join("wal")).unwrap()
+}
+
+#[tokio::test]
+async fn truncation_deletes_only_what_every_queue_sent() {
+    install_provider();
+    let up = Receiver::default();
+    let down = Receiver::default();
+    *down.script.lock() = vec![(StatusCode::SERVICE_UNAVAILABLE, None); 100_000];
+    let (up_url, down_url) = (up.serve().await, down.serve().await);
+    let fast_truncation = WalOptions {
+        truncate_frequency: GoDuration::from_std(Duration::from_millis(50)),
+        min_keepalive_time: GoDuration(0),
+        ..WalOptions::default()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let args = Arguments {
+        endpoints: vec![endpoint(&up_url), endpoint(&down_url)],
+        wal: fast_truncation.clone(),
+        ..Arguments::default()
+    };
+    let rw = start("prometheus.remote_write.trunc", dir.path(), args);
+    // Recent samples: older ones would go with the max keepalive anyway.
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    rw.receiver.0.append(&samples(&["a"], now)).unwrap();
+    eventually("the sample at the healthy endpoint", || {
+        up.accepted().len() == 1
+    })
+    .await;
+    // A truncation cuts a new segment and, in the same step, keeps segment 1:
+    // the endpoint that is down still needs it.
+    eventually("a truncation", || segments(dir.path()).len() >= 2).await;
+    assert_eq!(segments(dir.path())[0], 1);
+
+    // Without the failing endpoint, segment 1 goes and its series with it.
+    rw.component
+        .update(Arguments {
+            endpoints: vec![endpoint(&up_url)],
+            wal: fast_truncation,
+            ..Arguments::default()
+        })
+        .unwrap();
+    eventually("segment 1 deleted", || {
+        segments(dir.path()).first() != Some(&1)
+    })
+    .await;
+    eventually("the series dropped", || {
+        rw.component.storage.wal.active_series() == 0
+    })
+    .await;
+    assert!(dir.path().join("wal/checkpoint").exists());
+    // A new append still reaches the remaining endpoint.
+    rw.receiver.0.append(&samples(&["b"], now + 1)).unwrap();
+    eventually("the new sample", || up.accepted().len() == 2).await;
+    rw.stop().await;
+}
