@@ -44,6 +44,13 @@ impl Receiver {
                     }
                     let request = decode_request(&body, 1 << 24).unwrap();
                     let mut accepted = this.accepted.lock();
+                    for m in request.metadata {
+                        accepted.push((
+                            format!("metadata {} {}", m.metric_family_name, m.help),
+                            0,
+                            0.0,
+                        ));
+                    }
                     for ts in request.timeseries {
                         let labels: Vec<String> = ts
                             .labels
@@ -466,5 +473,75 @@ async fn truncation_deletes_only_what_every_queue_sent() {
     // A new append still reaches the remaining endpoint.
     rw.receiver.0.append(&samples(&["b"], now + 1)).unwrap();
     eventually("the new sample", || up.accepted().len() == 2).await;
+    rw.stop().await;
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured() {
+    install_provider();
+    let server = Receiver::default();
+    *server.script.lock() = vec![(StatusCode::TOO_MANY_REQUESTS, Some("2"))];
+    let url = server.serve().await;
+    let dir = tempfile::tempdir().unwrap();
+    let args = Arguments {
+        endpoints: vec![endpoint(&url)],
+        ..Arguments::default()
+    };
+    let rw = start("prometheus.remote_write.retry_after", dir.path(), args);
+    rw.receiver.0.append(&samples(&["a"], 1)).unwrap();
+    eventually("the first attempt", || *server.attempts.lock() == 1).await;
+    // The backoff alone (5 ms) would have retried long before this.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        *server.attempts.lock(),
+        1,
+        "waits the 2 s the server asked for"
+    );
+    eventually("the retry", || server.accepted().len() == 1).await;
+    rw.stop().await;
+}
+
+#[tokio::test]
+async fn old_samples_are_dropped_and_metadata_is_sent() {
+    install_provider();
+    let server = Receiver::default();
+    let url = server.serve().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut ep = endpoint(&url);
+    ep.queue_config.sample_age_limit = GoDuration::from_std(Duration::from_secs(3600));
+    ep.metadata_config.send_interval = GoDuration::from_std(Duration::from_millis(50));
+    let args = Arguments {
+        endpoints: vec![ep],
+        ..Arguments::default()
+    };
+    let rw = start("prometheus.remote_write.age", dir.path(), args);
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let batch = MetricsBatch {
+        metadata: vec![Metadata {
+            family: "fresh".into(),
+            metric_type: model::metrics::MetricType::Gauge,
+            help: "Fresh.".into(),
+            unit: String::new(),
+        }],
+        ..samples(&["stale"], now - 7_200_000)
+    };
+    rw.receiver.0.append(&batch).unwrap();
+    rw.receiver.0.append(&samples(&["fresh"], now)).unwrap();
+    eventually("the fresh sample and the metadata", || {
+        let got = server.accepted();
+        got.iter().any(|s| s.0 == "__name__=fresh,job=test")
+            && got.iter().any(|s| s.0 == "metadata fresh Fresh.")
+    })
+    .await;
+    assert!(!server.accepted().iter().any(|s| s.0.contains("stale")));
+    let m = rw
+        .component
+        .storage
+        .metrics
+        .queue(&remote_name(&endpoint(&url)), &url);
+    assert_eq!(m.samples_dropped.get(), 1);
     rw.stop().await;
 }
