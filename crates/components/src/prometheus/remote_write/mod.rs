@@ -363,6 +363,43 @@ impl Component for RemoteWrite {
     fn health(&self) -> Option<Health> {
         Some(self.storage.health.lock().clone())
     }
+
+    /// The WAL's end and each queue's acknowledged position.
+    fn debug_info(&self) -> Option<syntax::value::Value> {
+        use syntax::value::{Object, Value};
+        let position = |pos: wal::Pos| {
+            let mut o = Object::new();
+            o.insert("segment".into(), Value::uint(pos.segment));
+            o.insert("offset".into(), Value::uint(pos.offset));
+            Value::Object(o)
+        };
+        let wal = &self.storage.wal;
+        let queues = self
+            .state
+            .lock()
+            .queues
+            .as_ref()
+            .map_or_else(Vec::new, |q| {
+                q.progress
+                    .iter()
+                    .map(|(name, url, progress)| {
+                        let mut o = Object::new();
+                        o.insert("name".into(), Value::string(name));
+                        o.insert("url".into(), Value::string(url));
+                        o.insert("acknowledged".into(), position(progress.acked()));
+                        Value::Object(o)
+                    })
+                    .collect()
+            });
+        let mut info = Object::new();
+        info.insert("wal_end".into(), position(wal.end()));
+        info.insert(
+            "active_series".into(),
+            Value::uint(wal.active_series() as u64),
+        );
+        info.insert("queues".into(), Value::Array(queues));
+        Some(Value::Object(info))
+    }
 }
 
 #[cfg(test)]

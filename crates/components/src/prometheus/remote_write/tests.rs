@@ -274,6 +274,11 @@ async fn restart_resends_only_unacknowledged_samples() {
         "nothing acknowledged was resent"
     );
     assert_eq!(names[3], "__name__=d,job=test");
+    let info = rw.component.debug_info().unwrap();
+    let syntax::value::Value::Array(queues) = field(&info, "queues") else {
+        panic!("queues: {info:?}");
+    };
+    assert!(matches!(field(&queues[0], "url"), syntax::value::Value::String(u) if *u == url));
     rw.stop().await;
 }
 
