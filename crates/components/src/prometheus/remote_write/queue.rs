@@ -241,7 +241,13 @@ impl Reader {
                 }
                 continue;
             }
-            let chunk = match segment::read(&path, self.pos.offset, to, READ_CHUNK) {
+            // File reads stay off the async workers.
+            let (file, from) = (path.clone(), self.pos.offset);
+            let read =
+                tokio::task::spawn_blocking(move || segment::read(&file, from, to, READ_CHUNK))
+                    .await
+                    .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+            let chunk = match read {
                 Ok(chunk) => chunk,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                     tracing::warn!(
