@@ -33,7 +33,9 @@ pub fn registry() -> Registry {
     registry.register(Registration::of::<otelcol::receiver::otlp::OtlpReceiver>("otelcol.receiver.otlp", Ga));
     registry.register(Registration::of::<prometheus::exporter::self_::SelfExporter>("prometheus.exporter.self", Ga));
     registry.register(Registration::of::<prometheus::exporter::unix::UnixExporter>("prometheus.exporter.unix", Ga));
+    registry.register(Registration::of::<prometheus::receive_http::ReceiveHttp>("prometheus.receive_http", Ga));
     registry.register(Registration::of::<prometheus::relabel::PrometheusRelabel>("prometheus.relabel", Ga));
+    registry.register(Registration::of::<prometheus::remote_write::RemoteWrite>("prometheus.remote_write", Ga));
     registry.register(Registration::of::<prometheus::scrape::PrometheusScrape>("prometheus.scrape", Ga));
     registry
 }

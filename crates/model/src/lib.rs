@@ -9,5 +9,6 @@ pub mod otlp;
 pub mod otlp_json;
 mod otlp_wire;
 pub mod relabel;
+pub mod remote_write;
 pub mod target;
 pub mod time;
