@@ -16,7 +16,8 @@ fn group_key(metric: &Labels, modifier: Option<&LabelModifier>) -> Labels {
     match modifier {
         Some(LabelModifier::Include(names)) => key.retain(|n, _| names.labels.iter().any(|l| l == n)),
         Some(LabelModifier::Exclude(names)) => {
-            key.retain(|n, _| n != "__name__" && !names.labels.iter().any(|l| l == n))
+            crate::engine::drop_metric_name(&mut key);
+            key.retain(|n, _| !names.labels.iter().any(|l| l == n))
         }
         None => key = Labels::new(),
     }
@@ -98,7 +99,8 @@ impl Evaluator<'_> {
         }
         let input = self.eval_vector(&a.expr, t)?;
         let mut index: HashMap<Labels, usize> = HashMap::new();
-        let mut groups: Vec<(Labels, Acc)> = Vec::new();
+        // Per group: labels, whether a member's name is to be dropped, accumulator.
+        let mut groups: Vec<(Labels, bool, Acc)> = Vec::new();
         for mut s in input {
             if let Some(label) = &count_label {
                 s.metric.set(label.clone(), format_float(s.v));
@@ -122,10 +124,11 @@ impl Evaluator<'_> {
                     T_GROUP => Acc::Group,
                     _ => Acc::Values(Vec::new()),
                 };
-                groups.push((key, acc));
+                groups.push((key, false, acc));
                 groups.len() - 1
             });
-            match &mut groups[i].1 {
+            groups[i].1 |= s.drop_name;
+            match &mut groups[i].2 {
                 Acc::Sum(sum) => sum.add(s.v),
                 Acc::Mean(mean) => mean.add(s.v),
                 Acc::Count(c) => *c += 1.0,
@@ -147,7 +150,7 @@ impl Evaluator<'_> {
         Ok(Value::Vector(
             groups
                 .into_iter()
-                .map(|(metric, acc)| {
+                .map(|(metric, drop_name, acc)| {
                     let v = match acc {
                         Acc::Sum(sum) => sum.value(),
                         Acc::Mean(mean) => mean.value(),
@@ -158,7 +161,7 @@ impl Evaluator<'_> {
                         Acc::Group => 1.0,
                         Acc::Values(mut values) => quantile(phi, &mut values),
                     };
-                    Sample { metric, t, v, drop_name: false }
+                    Sample { metric, t, v, drop_name }
                 })
                 .collect(),
         ))

@@ -152,10 +152,15 @@ fn vector_vector(
     }
     let include = include_labels(&modifier.card);
     let mut out = Vec::new();
-    let mut inserted: HashMap<Labels, ()> = HashMap::new();
+    let mut inserted: HashSet<Labels> = HashSet::new();
     for s in many {
         let sig = signature(&s.metric, matching);
         let Some(&j) = one_sigs.get(&sig) else { continue };
+        // One-to-one matching refuses a second match even when the operator
+        // would filter it away.
+        if one_to_one && !inserted.insert(sig) {
+            return fail("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)");
+        }
         let other = &one[j];
         let (l, r) = if one_to_many { (other.v, s.v) } else { (s.v, other.v) };
         let (mut value, mut keep) = apply(op, l, r);
@@ -183,16 +188,14 @@ fn vector_vector(
             }
         }
         let drop_name = s.drop_name || drops_name(op) || return_bool;
-        let mut key = metric.clone();
-        if drop_name {
-            key.remove("__name__");
-        }
-        if inserted.insert(key, ()).is_some() {
-            return fail(if one_to_one {
-                "multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)"
-            } else {
-                "multiple matches for labels: grouping labels must ensure unique matches"
-            });
+        if !one_to_one {
+            let mut key = metric.clone();
+            if drop_name {
+                crate::engine::drop_metric_name(&mut key);
+            }
+            if !inserted.insert(key) {
+                return fail("multiple matches for labels: grouping labels must ensure unique matches");
+            }
         }
         out.push(Sample { metric, t, v: value, drop_name });
     }

@@ -125,7 +125,9 @@ impl Engine {
         }
         let mut ev = Evaluator::new(querier, &self.options, &expr, start, end);
         let value = ev.run(|ev| {
-            let mut index: HashMap<(Labels, bool), usize> = HashMap::new();
+            // Names are removed at every step, so series that differ only in
+            // a removed name continue each other.
+            let mut index: HashMap<Labels, usize> = HashMap::new();
             let mut series: Vec<Series> = Vec::new();
             let mut t = start;
             while t <= end {
@@ -133,12 +135,12 @@ impl Engine {
                 ev.step_samples = 0;
                 let samples = match ev.eval(&expr, t)? {
                     Value::Scalar(v) => vec![Sample { metric: Labels::new(), t, v, drop_name: false }],
-                    Value::Vector(v) => v,
+                    Value::Vector(v) => finish_vector(v)?,
                     _ => return fail("range query evaluated to neither a vector nor a scalar"),
                 };
                 for s in samples {
-                    let i = *index.entry((s.metric.clone(), s.drop_name)).or_insert_with(|| {
-                        series.push(Series { metric: s.metric, points: Vec::new(), drop_name: s.drop_name });
+                    let i = *index.entry(s.metric.clone()).or_insert_with(|| {
+                        series.push(Series { metric: s.metric, points: Vec::new(), drop_name: false });
                         series.len() - 1
                     });
                     series[i].points.push((t, s.v));
@@ -160,11 +162,16 @@ fn type_name(t: ValueType) -> &'static str {
     }
 }
 
+/// Removes the metric name and the type and unit labels that go with it.
+pub(crate) fn drop_metric_name(metric: &mut Labels) {
+    metric.retain(|n, _| !matches!(n, "__name__" | "__type__" | "__unit__"));
+}
+
 /// Removes the names marked for removal and refuses label sets that collide then.
 fn finish_vector(mut v: Vec<Sample>) -> EvalResult<Vec<Sample>> {
     for s in &mut v {
         if s.drop_name {
-            s.metric.remove("__name__");
+            drop_metric_name(&mut s.metric);
             s.drop_name = false;
         }
     }
@@ -178,7 +185,7 @@ fn finish_vector(mut v: Vec<Sample>) -> EvalResult<Vec<Sample>> {
 fn finish_matrix(mut m: Vec<Series>) -> EvalResult<Vec<Series>> {
     for s in &mut m {
         if s.drop_name {
-            s.metric.remove("__name__");
+            drop_metric_name(&mut s.metric);
             s.drop_name = false;
         }
     }

@@ -302,18 +302,18 @@ fn absent_sample(e: &Expr, t: i64) -> Vec<Sample> {
         _ => None,
     };
     if let Some(vs) = selector {
-        let mut repeated = Vec::new();
+        // An equality matcher gives its label, unless the name is matched again.
+        let mut seen = Vec::new();
         for m in &vs.matchers.matchers {
-            if m.name == "__name__" || m.op != MatchOp::Equal {
+            if m.name == "__name__" {
                 continue;
             }
-            if metric.get(&m.name).is_some() {
-                repeated.push(m.name.clone());
+            if m.op == MatchOp::Equal && !seen.contains(&m.name) {
+                metric.set(m.name.clone(), m.value.clone());
+                seen.push(m.name.clone());
+            } else {
+                metric.remove(&m.name);
             }
-            metric.set(m.name.clone(), m.value.clone());
-        }
-        for name in repeated {
-            metric.remove(&name);
         }
     }
     vec![Sample { metric, t, v: 1.0, drop_name: false }]

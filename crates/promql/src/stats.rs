@@ -48,6 +48,11 @@ pub struct Mean {
 impl Mean {
     pub fn add(&mut self, v: f64) {
         self.count += 1.0;
+        // The first value starts the sum as is, an infinity included.
+        if self.count == 1.0 {
+            (self.sum, self.mean) = (v, v);
+            return;
+        }
         if !self.incremental {
             let (sum, c) = kahan_sum_inc(v, self.sum, self.c);
             if !sum.is_infinite() {

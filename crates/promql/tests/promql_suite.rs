@@ -130,12 +130,11 @@ fn parse_values(items: &[&str]) -> Result<Vec<Option<f64>>, String> {
             out.extend(std::iter::repeat_n(None, n));
             continue;
         }
-        if let Some(v) = parse_number(item) {
-            out.push(Some(v));
+        // `x` always means repetition here: values are never hexadecimal.
+        let Some((body, times)) = item.rsplit_once('x').and_then(|(b, n)| Some((b, n.parse::<usize>().ok()?))) else {
+            out.push(Some(parse_number(item).ok_or_else(|| format!("bad item {item}"))?));
             continue;
-        }
-        let (body, times) = item.rsplit_once('x').ok_or_else(|| format!("bad item {item}"))?;
-        let times: usize = times.parse().map_err(|_| format!("bad item {item}"))?;
+        };
         // The operator is the first + or - after the first character that is no exponent sign.
         let bytes = body.as_bytes();
         let op = (1..bytes.len()).find(|&i| (bytes[i] == b'+' || bytes[i] == b'-') && !matches!(bytes[i - 1], b'e' | b'E'));
