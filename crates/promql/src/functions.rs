@@ -102,6 +102,12 @@ impl Evaluator<'_> {
                 let v = self.eval_vector(args[1], t)?;
                 self.histogram_quantile(phi, v, t)
             }
+            "histogram_fraction" => {
+                let lower = self.eval_scalar(args[0], t)?;
+                let upper = self.eval_scalar(args[1], t)?;
+                let v = self.eval_vector(args[2], t)?;
+                self.histogram_fraction(lower, upper, v, t)
+            }
             "clamp" | "clamp_min" | "clamp_max" | "round" => {
                 let v = self.eval_vector(args[0], t)?;
                 let params: Vec<f64> = args[1..].iter().map(|a| self.eval_scalar(a, t)).collect::<EvalResult<_>>()?;
@@ -194,10 +200,10 @@ impl Evaluator<'_> {
         Ok(Value::Vector(out))
     }
 
-    fn histogram_quantile(&mut self, phi: f64, v: Vec<Sample>, t: i64) -> Vec<Sample> {
-        if !(0.0..=1.0).contains(&phi) {
-            self.warn(format!("quantile value should be between 0 and 1, got {}", format_float(phi)));
-        }
+    /// Groups classic-histogram buckets by their labels without `le` and the
+    /// name (kept apart for messages); a bucket without a valid `le` is warned
+    /// about and left out.
+    fn classic_histograms(&mut self, v: Vec<Sample>) -> Vec<(Labels, String, Vec<(f64, f64)>)> {
         let mut index: HashMap<Labels, usize> = HashMap::new();
         let mut groups: Vec<(Labels, String, Vec<(f64, f64)>)> = Vec::new();
         for s in v {
@@ -212,16 +218,22 @@ impl Evaluator<'_> {
             };
             let mut key = s.metric.clone();
             key.remove("le");
-            key.remove("__name__");
+            crate::engine::drop_metric_name(&mut key);
             let i = *index.entry(key.clone()).or_insert_with(|| {
-                // The name is kept for messages only.
                 groups.push((key, s.metric.value("__name__").to_string(), Vec::new()));
                 groups.len() - 1
             });
             groups[i].2.push((bound, s.v));
         }
-        let mut out = Vec::with_capacity(groups.len());
-        for (metric, name, mut buckets) in groups {
+        groups
+    }
+
+    fn histogram_quantile(&mut self, phi: f64, v: Vec<Sample>, t: i64) -> Vec<Sample> {
+        if !(0.0..=1.0).contains(&phi) {
+            self.warn(format!("quantile value should be between 0 and 1, got {}", format_float(phi)));
+        }
+        let mut out = Vec::new();
+        for (metric, name, mut buckets) in self.classic_histograms(v) {
             let (v, forced) = bucket_quantile(phi, &mut buckets);
             if forced {
                 self.info(format!("input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile) for metric name {name:?}"));
@@ -229,6 +241,13 @@ impl Evaluator<'_> {
             out.push(Sample { metric, t, v, drop_name: false });
         }
         out
+    }
+
+    fn histogram_fraction(&mut self, lower: f64, upper: f64, v: Vec<Sample>, t: i64) -> Vec<Sample> {
+        self.classic_histograms(v)
+            .into_iter()
+            .map(|(metric, _, mut buckets)| Sample { metric, t, v: bucket_fraction(lower, upper, &mut buckets), drop_name: false })
+            .collect()
     }
 }
 
@@ -374,19 +393,9 @@ fn bucket_quantile(q: f64, buckets: &mut Vec<(f64, f64)>) -> (f64, bool) {
     if q > 1.0 {
         return (f64::INFINITY, false);
     }
-    buckets.sort_by(|a, b| nan_first(&a.0, &b.0));
-    if buckets.last().is_none_or(|b| b.0 != f64::INFINITY) {
+    if !sort_buckets(buckets) {
         return (f64::NAN, false);
     }
-    // Buckets with the same bound add up.
-    buckets.dedup_by(|next, kept| {
-        if next.0 == kept.0 {
-            kept.1 += next.1;
-            true
-        } else {
-            false
-        }
-    });
     let mut forced = false;
     let mut prev = buckets[0].1;
     for b in buckets.iter_mut().skip(1) {
@@ -426,6 +435,56 @@ fn bucket_quantile(q: f64, buckets: &mut Vec<(f64, f64)>) -> (f64, bool) {
         rank -= buckets[b - 1].1;
     }
     (start + (end - start) * (rank / count), forced)
+}
+
+/// Sorts buckets by bound and adds up those with the same bound; false
+/// when there is no `+Inf` bucket.
+fn sort_buckets(buckets: &mut Vec<(f64, f64)>) -> bool {
+    buckets.sort_by(|a, b| nan_first(&a.0, &b.0));
+    if buckets.last().is_none_or(|b| b.0 != f64::INFINITY) {
+        return false;
+    }
+    buckets.dedup_by(|next, kept| {
+        if next.0 == kept.0 {
+            kept.1 += next.1;
+            true
+        } else {
+            false
+        }
+    });
+    true
+}
+
+/// The fraction of observations between `lower` and `upper` in classic
+/// buckets, interpolating linearly inside a bucket; the lowest bucket
+/// starts at 0 when its bound is positive, else at -Inf.
+fn bucket_fraction(lower: f64, upper: f64, buckets: &mut Vec<(f64, f64)>) -> f64 {
+    if !sort_buckets(buckets) {
+        return f64::NAN;
+    }
+    let total = buckets[buckets.len() - 1].1;
+    if total == 0.0 || lower.is_nan() || upper.is_nan() {
+        return f64::NAN;
+    }
+    if lower >= upper {
+        return 0.0;
+    }
+    let rank_at = |x: f64| {
+        let mut below = 0.0;
+        for (i, &(bound, cumulative)) in buckets.iter().enumerate() {
+            let start = if i > 0 { buckets[i - 1].0 } else if bound > 0.0 { 0.0 } else { f64::NEG_INFINITY };
+            if x <= start {
+                return below;
+            }
+            if x < bound {
+                let count = cumulative - below;
+                return if start.is_infinite() || bound.is_infinite() { below } else { below + count * (x - start) / (bound - start) };
+            }
+            below = cumulative;
+        }
+        total
+    };
+    (rank_at(upper).min(total) - rank_at(lower).min(total)) / total
 }
 
 /// Calendar fields of a Unix time in seconds, in UTC.

