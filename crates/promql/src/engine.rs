@@ -88,10 +88,14 @@ impl Engine {
 
     /// Evaluates `query` at `time` (ms).
     pub fn instant(&self, querier: &dyn Querier, query: &str, time: i64) -> Result<QueryResult, QueryError> {
-        let expr = Engine::parse(query)?;
-        let mut ev = Evaluator::new(querier, &self.options, &expr, time, time);
+        self.instant_expr(querier, &Engine::parse(query)?, time)
+    }
+
+    /// Evaluates a parsed query at `time` (ms).
+    pub fn instant_expr(&self, querier: &dyn Querier, expr: &Expr, time: i64) -> Result<QueryResult, QueryError> {
+        let mut ev = Evaluator::new(querier, &self.options, expr, time, time);
         let value = ev.run(|ev| {
-            let value = ev.eval(&expr, time)?;
+            let value = ev.eval(expr, time)?;
             Ok(match value {
                 Value::Vector(v) => Value::Vector(finish_vector(v)?),
                 Value::Matrix(m) => Value::Matrix(finish_matrix(m)?),
@@ -110,7 +114,18 @@ impl Engine {
         end: i64,
         step: i64,
     ) -> Result<QueryResult, QueryError> {
-        let expr = Engine::parse(query)?;
+        self.range_expr(querier, &Engine::parse(query)?, start, end, step)
+    }
+
+    /// Evaluates a parsed query at every step from `start` to `end` (ms).
+    pub fn range_expr(
+        &self,
+        querier: &dyn Querier,
+        expr: &Expr,
+        start: i64,
+        end: i64,
+        step: i64,
+    ) -> Result<QueryResult, QueryError> {
         match expr.value_type() {
             ValueType::Vector | ValueType::Scalar => {}
             other => {
@@ -123,7 +138,7 @@ impl Engine {
         if step <= 0 {
             return Err(QueryError::Execution("zero or negative query resolution step widths are not accepted. Try a positive integer".into()));
         }
-        let mut ev = Evaluator::new(querier, &self.options, &expr, start, end);
+        let mut ev = Evaluator::new(querier, &self.options, expr, start, end);
         let value = ev.run(|ev| {
             // Names are removed at every step, so series that differ only in
             // a removed name continue each other.
@@ -133,7 +148,7 @@ impl Engine {
             while t <= end {
                 ev.check_deadline()?;
                 ev.step_samples = 0;
-                let samples = match ev.eval(&expr, t)? {
+                let samples = match ev.eval(expr, t)? {
                     Value::Scalar(v) => vec![Sample { metric: Labels::new(), t, v, drop_name: false }],
                     Value::Vector(v) => finish_vector(v)?,
                     _ => return fail("range query evaluated to neither a vector nor a scalar"),

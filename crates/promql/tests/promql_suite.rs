@@ -8,7 +8,10 @@ use std::fmt::Write as _;
 
 use model::labels::Labels;
 use promql::storage::{MemoryQuerier, MemoryStorage};
-use promql::{Engine, EngineOptions, QueryError, QueryResult, Value};
+use std::time::{Duration, UNIX_EPOCH};
+
+use promql::{Engine, EngineOptions, QueryError, QueryResult, Sample, Value};
+use promql_parser::parser::{AtModifier, Expr};
 use regex::Regex;
 
 #[derive(Default)]
@@ -406,22 +409,114 @@ fn check_result(eval: &Eval, value: &Value) -> Result<(), String> {
     }
 }
 
-fn run_eval(engine: &Engine, querier: &MemoryQuerier, eval: &Eval) -> Result<(), String> {
-    let result: Result<QueryResult, QueryError> = match (eval.range, eval.range_vector) {
-        (Some((start, end, step)), _) => engine.range(querier, &eval.expr, start, end, step),
-        (None, Some((_, end, _))) => engine.instant(querier, &eval.expr, end),
-        (None, None) => engine.instant(querier, &eval.expr, eval.at),
-    };
+/// Judges one outcome against the eval's expectations.
+fn judge(eval: &Eval, result: Result<QueryResult, QueryError>, annotations: bool) -> Result<(), String> {
     match (result, &eval.fail) {
         (Err(e), Some(m)) if m.matches(&e.to_string()) => Ok(()),
         (Err(e), Some(_)) => Err(format!("error message {:?} does not match", e.to_string())),
         (Err(e), None) => Err(format!("query failed: {e}")),
         (Ok(r), Some(_)) => Err(format!("expected failure, got {:?}", r.value)),
         (Ok(r), None) => {
-            check_annotations(eval, &r)?;
+            if annotations {
+                check_annotations(eval, &r)?;
+            }
             check_result(eval, &r.value)
         }
     }
+}
+
+/// Functions whose result depends on the evaluation time itself, so that
+/// pinning selectors with `@` changes it (Prometheus's `AtModifierUnsafeFunctions`).
+const AT_UNSAFE: &[&str] = &[
+    "time", "timestamp", "predict_linear", "start", "end", "range", "step", "days_in_month", "day_of_month",
+    "day_of_week", "day_of_year", "hour", "minute", "month", "year",
+];
+
+fn calls(expr: &str, names: &[&str]) -> bool {
+    names.iter().any(|n| Regex::new(&format!(r"\b{n}\s*\(")).unwrap().is_match(expr))
+}
+
+/// Gives every selector and subquery without `@` the modifier `@ t`; inside
+/// a subquery (which then has one) nothing changes.
+fn pin(expr: &mut Expr, t: i64) {
+    let at = || Some(AtModifier::At(if t >= 0 {
+        UNIX_EPOCH + Duration::from_millis(t as u64)
+    } else {
+        UNIX_EPOCH - Duration::from_millis(t.unsigned_abs())
+    }));
+    match expr {
+        Expr::VectorSelector(vs) if vs.at.is_none() => vs.at = at(),
+        Expr::MatrixSelector(ms) if ms.vs.at.is_none() => ms.vs.at = at(),
+        Expr::Subquery(sq) if sq.at.is_none() => sq.at = at(),
+        Expr::Aggregate(a) => {
+            pin(&mut a.expr, t);
+            if let Some(p) = &mut a.param {
+                pin(p, t);
+            }
+        }
+        Expr::Unary(u) => pin(&mut u.expr, t),
+        Expr::Binary(b) => {
+            pin(&mut b.lhs, t);
+            pin(&mut b.rhs, t);
+        }
+        Expr::Paren(p) => pin(&mut p.expr, t),
+        Expr::Call(c) => c.args.args.iter_mut().for_each(|a| pin(a, t)),
+        _ => {}
+    }
+}
+
+/// Section 6(b): the instant query run as a range query around `t`, the
+/// points at `t` turned back into an instant result.
+fn range_cross_check(engine: &Engine, querier: &MemoryQuerier, eval: &Eval, expr: &Expr, t: i64) -> Result<(), String> {
+    let result = engine.range_expr(querier, expr, t - 60_000, t + 60_000, 60_000).map(|r| {
+        let value = match r.value {
+            Value::Matrix(m) if eval.scalar.is_some() => {
+                Value::Scalar(m.iter().flat_map(|s| &s.points).find(|p| p.0 == t).map_or(f64::NAN, |p| p.1))
+            }
+            Value::Matrix(m) => Value::Vector(
+                m.into_iter()
+                    .filter_map(|s| {
+                        let &(_, v) = s.points.iter().find(|p| p.0 == t)?;
+                        Some(Sample { metric: s.metric, t, v, drop_name: false })
+                    })
+                    .collect(),
+            ),
+            other => other,
+        };
+        QueryResult { value, ..r }
+    });
+    judge(eval, result, false).map_err(|e| format!("range-mode cross-check at {t}: {e}"))
+}
+
+fn run_eval(engine: &Engine, querier: &MemoryQuerier, eval: &Eval) -> Result<(), String> {
+    let expr = match Engine::parse(&eval.expr) {
+        Ok(expr) => expr,
+        Err(e) => return judge(eval, Err(e), true),
+    };
+    match (eval.range, eval.range_vector) {
+        (Some((start, end, step)), _) => return judge(eval, engine.range_expr(querier, &expr, start, end, step), true),
+        (None, Some((_, end, _))) => return judge(eval, engine.instant_expr(querier, &expr, end), true),
+        (None, None) => judge(eval, engine.instant_expr(querier, &expr, eval.at), true)?,
+    }
+    // Section 6: the upstream harness's step-invariance checks.
+    let cross_check = eval.string.is_none() && !eval.ordered && !calls(&eval.expr, &["start", "end", "range", "step"]);
+    if cross_check {
+        range_cross_check(engine, querier, eval, &expr, eval.at)?;
+    }
+    if calls(&eval.expr, AT_UNSAFE) {
+        return Ok(());
+    }
+    let t = eval.at;
+    let mut pinned = expr.clone();
+    pin(&mut pinned, t);
+    let times = if t == 0 { vec![-1000, 0, 1000] } else { vec![-10 * t, 0, t / 5, t, 10 * t] };
+    for at in times {
+        judge(eval, engine.instant_expr(querier, &pinned, at), true).map_err(|e| format!("@ {t} re-run at {at}: {e}"))?;
+        if cross_check {
+            range_cross_check(engine, querier, eval, &pinned, at)?;
+        }
+    }
+    Ok(())
 }
 
 fn run_file(name: &str, text: &str, tags: &HashMap<usize, Vec<String>>, counts: &mut Counts, failures: &mut String) {
