@@ -15,7 +15,10 @@ const STEP: i64 = 30_000;
 const BUCKETS: [&str; 8] = ["0.005", "0.01", "0.05", "0.1", "0.5", "1", "5", "+Inf"];
 
 fn series_count() -> usize {
-    std::env::var("FERROALLOY_BENCH_SERIES").ok().and_then(|v| v.parse().ok()).unwrap_or(1000)
+    std::env::var("FERROALLOY_BENCH_SERIES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000)
 }
 
 fn data() -> &'static MemoryQuerier {
@@ -26,12 +29,26 @@ fn data() -> &'static MemoryQuerier {
         for i in 0..n {
             let instance = format!("host-{i}");
             let job = format!("job-{}", i % 10);
-            let requests = Labels::from_pairs([("__name__", "http_requests_total"), ("job", job.as_str()), ("instance", instance.as_str())]);
-            let info = Labels::from_pairs([("__name__", "build_info"), ("instance", instance.as_str()), ("version", "1.2.3")]);
+            let requests = Labels::from_pairs([
+                ("__name__", "http_requests_total"),
+                ("job", job.as_str()),
+                ("instance", instance.as_str()),
+            ]);
+            let info = Labels::from_pairs([
+                ("__name__", "build_info"),
+                ("instance", instance.as_str()),
+                ("version", "1.2.3"),
+            ]);
             let buckets: Vec<Labels> = if i % 10 == 0 {
                 BUCKETS
                     .iter()
-                    .map(|le| Labels::from_pairs([("__name__", "http_request_duration_seconds_bucket"), ("instance", instance.as_str()), ("le", le)]))
+                    .map(|le| {
+                        Labels::from_pairs([
+                            ("__name__", "http_request_duration_seconds_bucket"),
+                            ("instance", instance.as_str()),
+                            ("le", le),
+                        ])
+                    })
                     .collect()
             } else {
                 Vec::new()
@@ -43,7 +60,9 @@ fn data() -> &'static MemoryQuerier {
                 storage.append(&requests, t, value).expect("in order");
                 storage.append(&info, t, 1.0).expect("in order");
                 for (k, labels) in buckets.iter().enumerate() {
-                    storage.append(labels, t, value * (k + 1) as f64 / BUCKETS.len() as f64).expect("in order");
+                    storage
+                        .append(labels, t, value * (k + 1) as f64 / BUCKETS.len() as f64)
+                        .expect("in order");
                 }
                 t += SCRAPE;
             }
@@ -60,13 +79,18 @@ const QUERIES: [&str; 4] = [
 ];
 
 fn engine() -> Engine {
-    Engine::new(EngineOptions { max_samples: usize::MAX, ..EngineOptions::default() })
+    Engine::new(EngineOptions {
+        max_samples: usize::MAX,
+        ..EngineOptions::default()
+    })
 }
 
 #[divan::bench(args = QUERIES, sample_count = 5)]
 fn range_1h(query: &str) {
     let data = data();
-    engine().range(data, query, SPAN - 3_600_000, SPAN, STEP).expect("query");
+    engine()
+        .range(data, query, SPAN - 3_600_000, SPAN, STEP)
+        .expect("query");
 }
 
 #[divan::bench(args = QUERIES, sample_count = 3)]

@@ -14,7 +14,9 @@ use crate::value::{Sample, Value};
 fn group_key(metric: &Labels, modifier: Option<&LabelModifier>) -> Labels {
     let mut key = metric.clone();
     match modifier {
-        Some(LabelModifier::Include(names)) => key.retain(|n, _| names.labels.iter().any(|l| l == n)),
+        Some(LabelModifier::Include(names)) => {
+            key.retain(|n, _| names.labels.iter().any(|l| l == n))
+        }
         Some(LabelModifier::Exclude(names)) => {
             crate::engine::drop_metric_name(&mut key);
             key.retain(|n, _| !names.labels.iter().any(|l| l == n))
@@ -29,7 +31,11 @@ pub(crate) fn format_float(v: f64) -> String {
     if v.is_nan() {
         "NaN".into()
     } else if v.is_infinite() {
-        if v > 0.0 { "+Inf".into() } else { "-Inf".into() }
+        if v > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        }
     } else {
         format!("{v}")
     }
@@ -82,7 +88,10 @@ impl Evaluator<'_> {
             T_QUANTILE => {
                 phi = self.eval_scalar(param(a)?, t)?;
                 if !(0.0..=1.0).contains(&phi) {
-                    self.warn(format!("quantile value should be between 0 and 1, got {}", format_float(phi)));
+                    self.warn(format!(
+                        "quantile value should be between 0 and 1, got {}",
+                        format_float(phi)
+                    ));
                 }
             }
             T_COUNT_VALUES => {
@@ -161,7 +170,12 @@ impl Evaluator<'_> {
                         Acc::Group => 1.0,
                         Acc::Values(mut values) => quantile(phi, &mut values),
                     };
-                    Sample { metric, t, v, drop_name }
+                    Sample {
+                        metric,
+                        t,
+                        v,
+                        drop_name,
+                    }
                 })
                 .collect(),
         ))
@@ -177,7 +191,12 @@ fn param(a: &AggregateExpr) -> EvalResult<&promql_parser::parser::Expr> {
 
 /// `topk`, `bottomk` and `limitk`: up to `k` input samples of each group;
 /// NaN values are the last choice of `topk` and `bottomk`.
-fn select_k(op: TokenId, k: i64, input: Vec<Sample>, modifier: Option<&LabelModifier>) -> Vec<Sample> {
+fn select_k(
+    op: TokenId,
+    k: i64,
+    input: Vec<Sample>,
+    modifier: Option<&LabelModifier>,
+) -> Vec<Sample> {
     if k < 1 {
         return Vec::new();
     }
