@@ -326,7 +326,7 @@ impl<'a> Evaluator<'a> {
     }
 
     fn check_deadline(&self) -> EvalResult<()> {
-        if Instant::now() > self.deadline {
+        if Instant::now() >= self.deadline {
             Err(EvalError::Timeout)
         } else {
             Ok(())
