@@ -1,6 +1,7 @@
 //! Aggregation operators over instant vectors, grouped with `by`/`without`.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use model::labels::Labels;
 use promql_parser::parser::token::*;
@@ -112,7 +113,7 @@ impl Evaluator<'_> {
         let mut groups: Vec<(Labels, bool, Acc)> = Vec::new();
         for mut s in input {
             if let Some(label) = &count_label {
-                s.metric.set(label.clone(), format_float(s.v));
+                Arc::make_mut(&mut s.metric).set(label.clone(), format_float(s.v));
             }
             let key = match (&count_label, modifier) {
                 (Some(label), Some(LabelModifier::Include(_)) | None) => {
@@ -171,7 +172,7 @@ impl Evaluator<'_> {
                         Acc::Values(mut values) => quantile(phi, &mut values),
                     };
                     Sample {
-                        metric,
+                        metric: Arc::new(metric),
                         t,
                         v,
                         drop_name,

@@ -2,6 +2,7 @@
 //! matching (`on`, `ignoring`, `group_left`, `group_right`, `bool`).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use model::labels::Labels;
 use promql_parser::parser::token::*;
@@ -214,25 +215,27 @@ fn vector_vector(
         if one_to_one {
             match matching {
                 Some(LabelModifier::Include(names)) => {
-                    metric.retain(|n, _| names.labels.iter().any(|l| l == n))
+                    Arc::make_mut(&mut metric).retain(|n, _| names.labels.iter().any(|l| l == n))
                 }
                 Some(LabelModifier::Exclude(names)) => {
-                    metric.retain(|n, _| !names.labels.iter().any(|l| l == n))
+                    Arc::make_mut(&mut metric).retain(|n, _| !names.labels.iter().any(|l| l == n))
                 }
                 None => {}
             }
         }
         for name in include {
             match other.metric.get(name) {
-                Some(v) if !v.is_empty() => metric.set(name.clone(), v.to_string()),
+                Some(v) if !v.is_empty() => {
+                    Arc::make_mut(&mut metric).set(name.clone(), v.to_string())
+                }
                 _ => {
-                    metric.remove(name);
+                    Arc::make_mut(&mut metric).remove(name);
                 }
             }
         }
         let drop_name = s.drop_name || drops_name(op) || return_bool;
         if !one_to_one {
-            let mut key = metric.clone();
+            let mut key = (*metric).clone();
             if drop_name {
                 crate::engine::drop_metric_name(&mut key);
             }

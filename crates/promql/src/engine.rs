@@ -2,6 +2,7 @@
 //! queries evaluate it at every step and assemble the series.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use model::labels::Labels;
@@ -152,7 +153,7 @@ impl Engine {
         let value = ev.run(|ev| {
             // Names are removed at every step, so series that differ only in
             // a removed name continue each other.
-            let mut index: HashMap<Labels, usize> = HashMap::new();
+            let mut index: HashMap<Arc<Labels>, usize> = HashMap::new();
             let mut series: Vec<Series> = Vec::new();
             let mut t = start;
             while t <= end {
@@ -160,7 +161,7 @@ impl Engine {
                 ev.step_samples = 0;
                 let samples = match ev.eval(expr, t)? {
                     Value::Scalar(v) => vec![Sample {
-                        metric: Labels::new(),
+                        metric: Arc::default(),
                         t,
                         v,
                         drop_name: false,
@@ -205,7 +206,7 @@ pub(crate) fn drop_metric_name(metric: &mut Labels) {
 fn finish_vector(mut v: Vec<Sample>) -> EvalResult<Vec<Sample>> {
     for s in &mut v {
         if s.drop_name {
-            drop_metric_name(&mut s.metric);
+            drop_metric_name(Arc::make_mut(&mut s.metric));
             s.drop_name = false;
         }
     }
@@ -219,7 +220,7 @@ fn finish_vector(mut v: Vec<Sample>) -> EvalResult<Vec<Sample>> {
 fn finish_matrix(mut m: Vec<Series>) -> EvalResult<Vec<Series>> {
     for s in &mut m {
         if s.drop_name {
-            drop_metric_name(&mut s.metric);
+            drop_metric_name(Arc::make_mut(&mut s.metric));
             s.drop_name = false;
         }
     }
@@ -472,7 +473,7 @@ impl<'a> Evaluator<'a> {
                 let i = s.samples.partition_point(|&(ts, _)| ts <= reference);
                 let &(ts, v) = s.samples[..i].last()?;
                 (ts > reference - lookback && !model::metrics::is_stale_nan(v)).then(|| Sample {
-                    metric: (*s.labels).clone(),
+                    metric: s.labels.clone(),
                     t: ts,
                     v,
                     drop_name: false,
@@ -510,7 +511,7 @@ impl<'a> Evaluator<'a> {
                     .collect();
                 total += points.len();
                 (!points.is_empty()).then(|| Series {
-                    metric: (*s.labels).clone(),
+                    metric: s.labels.clone(),
                     points,
                     drop_name: false,
                 })
@@ -539,13 +540,13 @@ impl<'a> Evaluator<'a> {
         if ts <= window.start {
             ts += step;
         }
-        let mut index: HashMap<(Labels, bool), usize> = HashMap::new();
+        let mut index: HashMap<(Arc<Labels>, bool), usize> = HashMap::new();
         let mut series: Vec<Series> = Vec::new();
         while ts <= end {
             self.check_deadline()?;
             let samples = match self.eval(&sq.expr, ts)? {
                 Value::Scalar(v) => vec![Sample {
-                    metric: Labels::new(),
+                    metric: Arc::default(),
                     t: ts,
                     v,
                     drop_name: false,

@@ -3,6 +3,7 @@
 //! buckets and the calendar functions.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use model::labels::Labels;
 use model::relabel::Regex;
@@ -57,7 +58,7 @@ impl Evaluator<'_> {
             "vector" => {
                 let v = self.eval_scalar(args[0], t)?;
                 return Ok(Value::Vector(vec![Sample {
-                    metric: Labels::new(),
+                    metric: Arc::default(),
                     t,
                     v,
                     drop_name: false,
@@ -173,7 +174,7 @@ impl Evaluator<'_> {
                 let v = match args.first() {
                     Some(a) => self.eval_vector(a, t)?,
                     None => vec![Sample {
-                        metric: Labels::new(),
+                        metric: Arc::default(),
                         t,
                         v: t as f64 / 1000.0,
                         drop_name: false,
@@ -278,7 +279,7 @@ impl Evaluator<'_> {
                 ));
                 continue;
             };
-            let mut key = s.metric.clone();
+            let mut key = (*s.metric).clone();
             key.remove("le");
             crate::engine::drop_metric_name(&mut key);
             let i = *index.entry(key.clone()).or_insert_with(|| {
@@ -304,7 +305,7 @@ impl Evaluator<'_> {
                 self.info(format!("input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile) for metric name {name:?}"));
             }
             out.push(Sample {
-                metric,
+                metric: Arc::new(metric),
                 t,
                 v,
                 drop_name: false,
@@ -323,7 +324,7 @@ impl Evaluator<'_> {
         self.classic_histograms(v)
             .into_iter()
             .map(|(metric, _, mut buckets)| Sample {
-                metric,
+                metric: Arc::new(metric),
                 t,
                 v: bucket_fraction(lower, upper, &mut buckets),
                 drop_name: false,
@@ -365,9 +366,9 @@ fn string_arg(e: &Expr) -> String {
 
 fn set_or_remove(s: &mut Sample, name: &str, value: String) {
     if value.is_empty() {
-        s.metric.remove(name);
+        Arc::make_mut(&mut s.metric).remove(name);
     } else {
-        s.metric.set(name.to_string(), value);
+        Arc::make_mut(&mut s.metric).set(name.to_string(), value);
     }
     if name == "__name__" {
         s.drop_name = false;
@@ -426,7 +427,7 @@ fn absent_sample(e: &Expr, t: i64) -> Vec<Sample> {
         }
     }
     vec![Sample {
-        metric,
+        metric: Arc::new(metric),
         t,
         v: 1.0,
         drop_name: false,

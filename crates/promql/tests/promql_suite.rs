@@ -473,9 +473,9 @@ fn check_result(eval: &Eval, value: &Value) -> Result<(), String> {
                     return Err("an instant eval expects one value per series".into());
                 }
                 let found = if eval.ordered {
-                    v.get(i).filter(|s| s.metric == e.labels)
+                    v.get(i).filter(|s| *s.metric == e.labels)
                 } else {
-                    v.iter().find(|s| s.metric == e.labels)
+                    v.iter().find(|s| *s.metric == e.labels)
                 };
                 match (found, e.values[0]) {
                     (Some(s), Some(want)) if almost_equal(s.v, want) => {}
@@ -514,7 +514,7 @@ fn check_result(eval: &Eval, value: &Value) -> Result<(), String> {
                 }
                 let s = m
                     .iter()
-                    .find(|s| s.metric == e.labels)
+                    .find(|s| *s.metric == e.labels)
                     .ok_or_else(|| format!("missing series {}", e.labels))?;
                 check_points(&e.labels, &e.values, &s.points, start, step)?;
             }
