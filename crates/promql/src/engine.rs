@@ -155,10 +155,13 @@ impl Engine {
             // a removed name continue each other.
             let mut index: HashMap<Arc<Labels>, usize> = HashMap::new();
             let mut series: Vec<Series> = Vec::new();
+            // Points already in the result stay in memory: they count
+            // against the sample limit with each step's working set.
+            let mut kept = 0;
             let mut t = start;
             while t <= end {
                 ev.check_deadline()?;
-                ev.step_samples = 0;
+                ev.step_samples = kept;
                 let samples = match ev.eval(expr, t)? {
                     Value::Scalar(v) => vec![Sample {
                         metric: Arc::default(),
@@ -169,6 +172,7 @@ impl Engine {
                     Value::Vector(v) => finish_vector(v)?,
                     _ => return fail("range query evaluated to neither a vector nor a scalar"),
                 };
+                kept += samples.len();
                 for s in samples {
                     let i = *index.entry(s.metric.clone()).or_insert_with(|| {
                         series.push(Series {
