@@ -1,0 +1,354 @@
+#!/usr/bin/env python3
+"""Sends a known set of telemetry with the OpenTelemetry Python SDK and prints
+a JSON description of it, for the OTLP pipeline tests.
+
+The data is made with the real SDK (tracer, meter and logger providers, two
+resources, two instrumentation scopes each), collected in memory and then
+handed to the SDK's own OTLP exporters in one export call per signal, so the
+exporter's result (SUCCESS / FAILURE) is reported exactly:
+
+  traces   spans of every kind, parents and children, events, links, an error
+           status, attributes of every type (string, bool, int, double and
+           arrays of each)
+  metrics  a counter, an up-down counter, a histogram and a gauge, each with
+           two attribute sets
+  logs     records with severity, string and map bodies, attributes and the
+           trace context of a span
+
+Output (stdout): {"traces": {"result": ..., "spans": [...]}, "metrics": {...,
+"points": [...]}, "logs": {..., "records": [...]}}; ids are lower-case hex,
+times are nanoseconds since the epoch, enums are their OTLP numbers.
+
+Usage: sdk_send.py --endpoint ENDPOINT --protocol grpc|http
+         [--signals traces,metrics,logs] [--gzip] [--ca FILE]
+         [--user NAME --password PASSWORD] [--timeout SECONDS] [--tag TEXT]
+ENDPOINT is host:port for gRPC and a base URL (http[s]://host:port) for HTTP.
+"""
+
+import argparse
+import base64
+import json
+import sys
+
+from opentelemetry import trace
+from opentelemetry._logs import SeverityNumber
+from opentelemetry.sdk._logs import LoggerProvider
+from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import (
+    Gauge,
+    Histogram,
+    InMemoryMetricReader,
+    MetricsData,
+    Sum,
+)
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import Link, NonRecordingSpan, SpanContext, SpanKind, TraceFlags
+from opentelemetry.trace.status import Status, StatusCode
+
+SCOPES = [("shop.http", "1.4.0"), ("shop.db", "0.9.1")]
+EVERY_TYPE = {
+    "str": "text",
+    "bool": True,
+    "int": 42,
+    "double": 2.5,
+    "str_array": ["a", "b"],
+    "bool_array": [True, False],
+    "int_array": [1, 2, 3],
+    "double_array": [0.5, 1.5],
+}
+
+
+def resources(tag):
+    """Two services, told apart by their attributes."""
+    return [
+        Resource.create(
+            {
+                "service.name": f"checkout-{tag}",
+                "service.version": "1.2.3",
+                "deployment.environment.name": "test",
+                "host.name": "host-a",
+            }
+        ),
+        Resource.create({"service.name": f"payments-{tag}", "service.instance.id": "p-7", "replicas": 3}),
+    ]
+
+
+# ---------------------------------------------------------------- traces
+
+
+def make_spans(tag):
+    spans = []
+    remote = SpanContext(
+        trace_id=0x0AF7651916CD43DD8448EB211C80319C,
+        span_id=0xB7AD6B7169203331,
+        is_remote=True,
+        trace_flags=TraceFlags(TraceFlags.SAMPLED),
+    )
+    for r, resource in enumerate(resources(tag)):
+        memory = InMemorySpanExporter()
+        provider = TracerProvider(resource=resource)
+        provider.add_span_processor(SimpleSpanProcessor(memory))
+        for s, (scope, version) in enumerate(SCOPES):
+            tracer = provider.get_tracer(scope, version)
+            with tracer.start_as_current_span(
+                f"GET /orders/{r}{s}", kind=SpanKind.SERVER, attributes=dict(EVERY_TYPE)
+            ) as parent:
+                parent.add_event("cache.miss", {"cache.key": f"order-{r}{s}", "attempt": 2})
+                parent.add_event("no.attributes")
+                with tracer.start_as_current_span(
+                    "SELECT orders",
+                    kind=SpanKind.CLIENT,
+                    links=[Link(remote, {"link.reason": "batch", "weight": 0.25})],
+                    attributes={"db.system.name": "postgresql", "db.rows": 12},
+                ) as child:
+                    child.set_status(Status(StatusCode.ERROR, "deadlock detected"))
+                for kind in (SpanKind.PRODUCER, SpanKind.CONSUMER, SpanKind.INTERNAL):
+                    with tracer.start_as_current_span(f"{kind.name.lower()} step", kind=kind):
+                        pass
+        provider.shutdown()
+        spans.extend(memory.get_finished_spans())
+    return spans
+
+
+def describe_span(span):
+    parent = span.parent
+    return {
+        "trace_id": f"{span.context.trace_id:032x}",
+        "span_id": f"{span.context.span_id:016x}",
+        "parent_span_id": f"{parent.span_id:016x}" if parent else "",
+        "name": span.name,
+        # OTLP numbers SpanKind from 1 (INTERNAL); the SDK from 0.
+        "kind": span.kind.value + 1,
+        "start_time_unix_nano": span.start_time,
+        "end_time_unix_nano": span.end_time,
+        "attributes": dict(span.attributes),
+        "events": [
+            {"name": e.name, "time_unix_nano": e.timestamp, "attributes": dict(e.attributes)}
+            for e in span.events
+        ],
+        "links": [
+            {
+                "trace_id": f"{l.context.trace_id:032x}",
+                "span_id": f"{l.context.span_id:016x}",
+                "attributes": dict(l.attributes),
+            }
+            for l in span.links
+        ],
+        "status": {"code": span.status.status_code.value, "message": span.status.description or ""},
+        "resource": dict(span.resource.attributes),
+        "scope": {"name": span.instrumentation_scope.name, "version": span.instrumentation_scope.version},
+    }
+
+
+# ---------------------------------------------------------------- metrics
+
+
+def make_metrics(tag):
+    data = []
+    for r, resource in enumerate(resources(tag)):
+        reader = InMemoryMetricReader()
+        provider = MeterProvider(resource=resource, metric_readers=[reader])
+        for scope, version in SCOPES:
+            meter = provider.get_meter(scope, version)
+            counter = meter.create_counter(f"{scope}.requests", unit="{request}", description="requests served")
+            updown = meter.create_up_down_counter(f"{scope}.queue.length", unit="{item}")
+            histogram = meter.create_histogram(f"{scope}.duration", unit="s", description="time taken")
+            gauge = meter.create_gauge(f"{scope}.temperature", unit="Cel")
+            for i, route in enumerate(["/a", "/b"]):
+                attrs = {"route": route, "ok": i == 0, "shard": i}
+                counter.add(10 + i + r, attrs)
+                updown.add(5 - 7 * i, attrs)
+                for v in (0.003, 0.2, 1.7 + i):
+                    histogram.record(v, attrs)
+                gauge.set(20.5 + i + r, attrs)
+        data.extend(reader.get_metrics_data().resource_metrics)
+        provider.shutdown()
+    return MetricsData(resource_metrics=data)
+
+
+def describe_points(metrics_data):
+    points = []
+    for rm in metrics_data.resource_metrics:
+        for sm in rm.scope_metrics:
+            for metric in sm.metrics:
+                d = metric.data
+                base = {
+                    "metric": metric.name,
+                    "unit": metric.unit,
+                    "description": metric.description,
+                    "resource": dict(rm.resource.attributes),
+                    "scope": {"name": sm.scope.name, "version": sm.scope.version},
+                }
+                if isinstance(d, Sum):
+                    base["type"] = "sum"
+                    base["monotonic"] = d.is_monotonic
+                    base["temporality"] = d.aggregation_temporality.value
+                elif isinstance(d, Gauge):
+                    base["type"] = "gauge"
+                elif isinstance(d, Histogram):
+                    base["type"] = "histogram"
+                    base["temporality"] = d.aggregation_temporality.value
+                for p in d.data_points:
+                    point = dict(base, attributes=dict(p.attributes), time_unix_nano=p.time_unix_nano)
+                    if isinstance(d, Histogram):
+                        point.update(
+                            count=p.count,
+                            sum=p.sum,
+                            bucket_counts=list(p.bucket_counts),
+                            explicit_bounds=list(p.explicit_bounds),
+                            min=p.min,
+                            max=p.max,
+                        )
+                    else:
+                        point["value"] = p.value
+                    points.append(point)
+    return points
+
+
+# ---------------------------------------------------------------- logs
+
+
+def make_logs(tag):
+    records = []
+    span_context = SpanContext(
+        trace_id=0x5B8EFFF798038103D269B633813FC60C,
+        span_id=0xEEE19B7EC3C1B174,
+        is_remote=False,
+        trace_flags=TraceFlags(TraceFlags.SAMPLED),
+    )
+    in_span = trace.set_span_in_context(NonRecordingSpan(span_context))
+    for r, resource in enumerate(resources(tag)):
+        memory = InMemoryLogRecordExporter()
+        provider = LoggerProvider(resource=resource)
+        provider.add_log_record_processor(SimpleLogRecordProcessor(memory))
+        for s, (scope, version) in enumerate(SCOPES):
+            logger = provider.get_logger(scope, version)
+            logger.emit(
+                timestamp=1_700_000_000_000_000_000 + r * 10 + s,
+                severity_number=SeverityNumber.INFO,
+                severity_text="INFO",
+                body=f"order {r}{s} placed",
+                attributes=dict(EVERY_TYPE),
+                context=in_span,
+            )
+            logger.emit(
+                timestamp=1_700_000_000_000_000_100 + r * 10 + s,
+                severity_number=SeverityNumber.ERROR,
+                severity_text="ERROR",
+                body={"event": "payment.failed", "amount": 12.5, "retry": False},
+                attributes={"error.type": "timeout"},
+            )
+        provider.shutdown()
+        records.extend(memory.get_finished_logs())
+    return records
+
+
+def describe_record(readable):
+    record = readable.log_record
+    ctx_trace = record.trace_id or 0
+    ctx_span = record.span_id or 0
+    return {
+        "time_unix_nano": record.timestamp,
+        "severity_number": record.severity_number.value if record.severity_number else 0,
+        "severity_text": record.severity_text or "",
+        "body": record.body,
+        "attributes": dict(record.attributes or {}),
+        "trace_id": f"{ctx_trace:032x}" if ctx_trace else "",
+        "span_id": f"{ctx_span:016x}" if ctx_span else "",
+        "flags": int(record.trace_flags or 0),
+        "resource": dict(readable.resource.attributes),
+        "scope": {"name": readable.instrumentation_scope.name, "version": readable.instrumentation_scope.version},
+    }
+
+
+# ---------------------------------------------------------------- exporters
+
+
+def exporters(args):
+    headers = {}
+    if args.user is not None:
+        token = base64.b64encode(f"{args.user}:{args.password}".encode()).decode()
+        headers["authorization"] = f"Basic {token}"
+    if args.protocol == "grpc":
+        import grpc
+        from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter
+        from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter
+        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+
+        common = {
+            "endpoint": args.endpoint,
+            "headers": tuple(headers.items()),
+            "timeout": args.timeout,
+            "compression": grpc.Compression.Gzip if args.gzip else grpc.Compression.NoCompression,
+        }
+        if args.ca:
+            with open(args.ca, "rb") as f:
+                common["credentials"] = grpc.ssl_channel_credentials(root_certificates=f.read())
+            common["insecure"] = False
+        else:
+            common["insecure"] = True
+        return OTLPSpanExporter(**common), OTLPMetricExporter(**common), OTLPLogExporter(**common)
+
+    from opentelemetry.exporter.otlp.proto.http import Compression
+    from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
+    from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+    base = args.endpoint.rstrip("/")
+
+    def common(path):
+        return {
+            "endpoint": f"{base}/v1/{path}",
+            "headers": headers,
+            "timeout": args.timeout,
+            "compression": Compression.Gzip if args.gzip else Compression.NoCompression,
+            "certificate_file": args.ca,
+        }
+
+    return (
+        OTLPSpanExporter(**common("traces")),
+        OTLPMetricExporter(**common("metrics")),
+        OTLPLogExporter(**common("logs")),
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--endpoint", required=True)
+    parser.add_argument("--protocol", choices=["grpc", "http"], required=True)
+    parser.add_argument("--signals", default="traces,metrics,logs")
+    parser.add_argument("--gzip", action="store_true")
+    parser.add_argument("--ca", help="PEM file of the CA to trust (TLS)")
+    parser.add_argument("--user")
+    parser.add_argument("--password", default="")
+    parser.add_argument("--timeout", type=float, default=10.0)
+    parser.add_argument("--tag", default="sdk", help="suffix of the service names, to tell runs apart")
+    args = parser.parse_args()
+
+    span_exporter, metric_exporter, log_exporter = exporters(args)
+    out = {}
+    signals = args.signals.split(",")
+    if "traces" in signals:
+        spans = make_spans(args.tag)
+        result = span_exporter.export(spans)
+        out["traces"] = {"result": result.name, "spans": [describe_span(s) for s in spans]}
+    if "metrics" in signals:
+        data = make_metrics(args.tag)
+        result = metric_exporter.export(data)
+        out["metrics"] = {"result": result.name, "points": describe_points(data)}
+    if "logs" in signals:
+        records = make_logs(args.tag)
+        result = log_exporter.export(records)
+        out["logs"] = {"result": result.name, "records": [describe_record(r) for r in records]}
+    for exporter in (span_exporter, metric_exporter, log_exporter):
+        exporter.shutdown()
+    json.dump(out, sys.stdout)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()
