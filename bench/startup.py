@@ -86,10 +86,12 @@ def measure(name, argv_for_port, idle, workdir):
     return ready_ms, rss
 
 
-def build_ferroalloy():
-    subprocess.run(
-        ["cargo", "build", "--release", "--quiet", "-p", "ferroalloy"], cwd=REPO, check=True
-    )
+def cargo_release_build(*packages):
+    """Builds `packages` in release mode; returns the cargo target directory."""
+    argv = ["cargo", "build", "--release", "--quiet"]
+    for package in packages:
+        argv += ["-p", package]
+    subprocess.run(argv, cwd=REPO, check=True)
     meta = subprocess.run(
         ["cargo", "metadata", "--format-version", "1", "--no-deps"],
         cwd=REPO,
@@ -97,7 +99,11 @@ def build_ferroalloy():
         capture_output=True,
         text=True,
     )
-    target = json.loads(meta.stdout)["target_directory"]
+    return json.loads(meta.stdout)["target_directory"]
+
+
+def build_ferroalloy():
+    target = cargo_release_build("ferroalloy")
     return target, os.path.join(target, "release", "ferroalloy")
 
 
