@@ -16,8 +16,8 @@ exporter's result (SUCCESS / FAILURE) is reported exactly:
            trace context of a span
 
 Output (stdout): {"traces": {"result": ..., "spans": [...]}, "metrics": {...,
-"points": [...]}, "logs": {..., "records": [...]}}; ids are lower-case hex,
-times are nanoseconds since the epoch, enums are their OTLP numbers.
+"points": [...]}, "logs": {..., "records": [...]}}: the items as the SDK's
+encoder puts them on the wire, described by describe.py.
 
 Usage: sdk_send.py --endpoint ENDPOINT --protocol grpc|http
          [--signals traces,metrics,logs] [--gzip] [--ca FILE]
@@ -30,18 +30,17 @@ import base64
 import json
 import sys
 
+import describe
+
 from opentelemetry import trace
 from opentelemetry._logs import SeverityNumber
+from opentelemetry.exporter.otlp.proto.common._log_encoder import encode_logs
+from opentelemetry.exporter.otlp.proto.common.metrics_encoder import encode_metrics
+from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
 from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import (
-    Gauge,
-    Histogram,
-    InMemoryMetricReader,
-    MetricsData,
-    Sum,
-)
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader, MetricsData
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -114,36 +113,6 @@ def make_spans(tag):
     return spans
 
 
-def describe_span(span):
-    parent = span.parent
-    return {
-        "trace_id": f"{span.context.trace_id:032x}",
-        "span_id": f"{span.context.span_id:016x}",
-        "parent_span_id": f"{parent.span_id:016x}" if parent else "",
-        "name": span.name,
-        # OTLP numbers SpanKind from 1 (INTERNAL); the SDK from 0.
-        "kind": span.kind.value + 1,
-        "start_time_unix_nano": span.start_time,
-        "end_time_unix_nano": span.end_time,
-        "attributes": dict(span.attributes),
-        "events": [
-            {"name": e.name, "time_unix_nano": e.timestamp, "attributes": dict(e.attributes)}
-            for e in span.events
-        ],
-        "links": [
-            {
-                "trace_id": f"{l.context.trace_id:032x}",
-                "span_id": f"{l.context.span_id:016x}",
-                "attributes": dict(l.attributes),
-            }
-            for l in span.links
-        ],
-        "status": {"code": span.status.status_code.value, "message": span.status.description or ""},
-        "resource": dict(span.resource.attributes),
-        "scope": {"name": span.instrumentation_scope.name, "version": span.instrumentation_scope.version},
-    }
-
-
 # ---------------------------------------------------------------- metrics
 
 
@@ -168,45 +137,6 @@ def make_metrics(tag):
         data.extend(reader.get_metrics_data().resource_metrics)
         provider.shutdown()
     return MetricsData(resource_metrics=data)
-
-
-def describe_points(metrics_data):
-    points = []
-    for rm in metrics_data.resource_metrics:
-        for sm in rm.scope_metrics:
-            for metric in sm.metrics:
-                d = metric.data
-                base = {
-                    "metric": metric.name,
-                    "unit": metric.unit,
-                    "description": metric.description,
-                    "resource": dict(rm.resource.attributes),
-                    "scope": {"name": sm.scope.name, "version": sm.scope.version},
-                }
-                if isinstance(d, Sum):
-                    base["type"] = "sum"
-                    base["monotonic"] = d.is_monotonic
-                    base["temporality"] = d.aggregation_temporality.value
-                elif isinstance(d, Gauge):
-                    base["type"] = "gauge"
-                elif isinstance(d, Histogram):
-                    base["type"] = "histogram"
-                    base["temporality"] = d.aggregation_temporality.value
-                for p in d.data_points:
-                    point = dict(base, attributes=dict(p.attributes), time_unix_nano=p.time_unix_nano)
-                    if isinstance(d, Histogram):
-                        point.update(
-                            count=p.count,
-                            sum=p.sum,
-                            bucket_counts=list(p.bucket_counts),
-                            explicit_bounds=list(p.explicit_bounds),
-                            min=p.min,
-                            max=p.max,
-                        )
-                    else:
-                        point["value"] = p.value
-                    points.append(point)
-    return points
 
 
 # ---------------------------------------------------------------- logs
@@ -245,24 +175,6 @@ def make_logs(tag):
         provider.shutdown()
         records.extend(memory.get_finished_logs())
     return records
-
-
-def describe_record(readable):
-    record = readable.log_record
-    ctx_trace = record.trace_id or 0
-    ctx_span = record.span_id or 0
-    return {
-        "time_unix_nano": record.timestamp,
-        "severity_number": record.severity_number.value if record.severity_number else 0,
-        "severity_text": record.severity_text or "",
-        "body": record.body,
-        "attributes": dict(record.attributes or {}),
-        "trace_id": f"{ctx_trace:032x}" if ctx_trace else "",
-        "span_id": f"{ctx_span:016x}" if ctx_span else "",
-        "flags": int(record.trace_flags or 0),
-        "resource": dict(readable.resource.attributes),
-        "scope": {"name": readable.instrumentation_scope.name, "version": readable.instrumentation_scope.version},
-    }
 
 
 # ---------------------------------------------------------------- exporters
@@ -335,15 +247,15 @@ def main():
     if "traces" in signals:
         spans = make_spans(args.tag)
         result = span_exporter.export(spans)
-        out["traces"] = {"result": result.name, "spans": [describe_span(s) for s in spans]}
+        out["traces"] = {"result": result.name, "spans": describe.spans(encode_spans(spans))}
     if "metrics" in signals:
         data = make_metrics(args.tag)
         result = metric_exporter.export(data)
-        out["metrics"] = {"result": result.name, "points": describe_points(data)}
+        out["metrics"] = {"result": result.name, "points": describe.points(encode_metrics(data))}
     if "logs" in signals:
         records = make_logs(args.tag)
         result = log_exporter.export(records)
-        out["logs"] = {"result": result.name, "records": [describe_record(r) for r in records]}
+        out["logs"] = {"result": result.name, "records": describe.records(encode_logs(records))}
     for exporter in (span_exporter, metric_exporter, log_exporter):
         exporter.shutdown()
     json.dump(out, sys.stdout)
