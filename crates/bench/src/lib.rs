@@ -3,9 +3,12 @@
 //! share — the signals, pre-encoded realistic requests, a cheap item count
 //! from protobuf bytes, gRPC framing and body compression.
 
+pub mod client;
 pub mod compression;
 pub mod grpc;
+pub mod load;
 pub mod requests;
+pub mod sink;
 pub mod wire;
 
 /// One OTLP signal, with where it is sent.
