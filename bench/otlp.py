@@ -23,7 +23,6 @@ Needs two cores for the pinned scenario (`--cores` chooses them).
 import argparse
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -31,7 +30,7 @@ import tempfile
 import time
 import urllib.request
 
-from startup import cargo_release_build, free_port, ready
+from startup import cargo_release_build, free_port, ready, stop
 
 GOAL_SPANS_PER_CORE = 400_000
 GOAL_CPU_PERCENT = 5.0
@@ -116,15 +115,6 @@ def listening(port):
 
 def pinned(cores, argv):
     return ["taskset", "-c", cores, *argv] if cores else argv
-
-
-def stop(proc):
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 class Sink:

@@ -55,6 +55,16 @@ def rss_mib(pid):
     raise RuntimeError("no VmRSS")
 
 
+def stop(proc):
+    """Ends a process politely (SIGTERM), forcibly after 30 s."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def measure(name, argv_for_port, idle, workdir):
     """One run: (ms to ready, idle RSS in MiB)."""
     port = free_port()
@@ -76,12 +86,7 @@ def measure(name, argv_for_port, idle, workdir):
         time.sleep(idle)
         rss = rss_mib(proc.pid)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         log.close()
     return ready_ms, rss
 

@@ -60,14 +60,14 @@ impl Target {
                 if let Some(c) = compression {
                     map.insert("grpc-encoding", c.name().parse()?);
                 }
-                signal.grpc_path()
+                crate::grpc_path(signal)
             }
             Protocol::Http => {
                 map.insert(header::CONTENT_TYPE, "application/x-protobuf".parse()?);
                 if let Some(c) = compression {
                     map.insert(header::CONTENT_ENCODING, c.name().parse()?);
                 }
-                signal.http_path()
+                crate::http_path(signal)
             }
         };
         Ok(Target {

@@ -11,47 +11,38 @@ pub mod requests;
 pub mod sink;
 pub mod wire;
 
-/// One OTLP signal, with where it is sent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Signal {
-    Traces,
-    Metrics,
-    Logs,
+/// The OTLP signals, as the data plane names them.
+pub use model::otlp::Signal;
+
+/// The OTLP/HTTP path of a signal.
+pub fn http_path(signal: Signal) -> &'static str {
+    match signal {
+        Signal::Traces => "/v1/traces",
+        Signal::Metrics => "/v1/metrics",
+        Signal::Logs => "/v1/logs",
+    }
 }
 
-impl Signal {
-    pub const ALL: [Signal; 3] = [Signal::Traces, Signal::Metrics, Signal::Logs];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Signal::Traces => "traces",
-            Signal::Metrics => "metrics",
-            Signal::Logs => "logs",
-        }
+/// The gRPC method path of a signal.
+pub fn grpc_path(signal: Signal) -> &'static str {
+    match signal {
+        Signal::Traces => "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
+        Signal::Metrics => "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export",
+        Signal::Logs => "/opentelemetry.proto.collector.logs.v1.LogsService/Export",
     }
+}
 
-    /// The OTLP/HTTP path.
-    pub fn http_path(self) -> &'static str {
-        match self {
-            Signal::Traces => "/v1/traces",
-            Signal::Metrics => "/v1/metrics",
-            Signal::Logs => "/v1/logs",
-        }
-    }
+/// The signal an OTLP/HTTP or gRPC path is for.
+pub fn signal_of_path(path: &str) -> Option<Signal> {
+    Signal::ALL
+        .into_iter()
+        .find(|&s| http_path(s) == path || grpc_path(s) == path)
+}
 
-    /// The gRPC method path.
-    pub fn grpc_path(self) -> &'static str {
-        match self {
-            Signal::Traces => "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
-            Signal::Metrics => "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export",
-            Signal::Logs => "/opentelemetry.proto.collector.logs.v1.LogsService/Export",
-        }
-    }
-
-    /// The signal an HTTP or gRPC path is for.
-    pub fn from_path(path: &str) -> Option<Signal> {
-        Signal::ALL
-            .into_iter()
-            .find(|s| s.http_path() == path || s.grpc_path() == path)
-    }
+/// A signal by its name (`traces`, `metrics`, `logs`), for command lines.
+pub fn parse_signal(name: &str) -> Result<Signal, String> {
+    Signal::ALL
+        .into_iter()
+        .find(|s| s.as_str() == name)
+        .ok_or_else(|| format!("{name:?} is not one of traces, metrics, logs"))
 }

@@ -86,7 +86,7 @@ impl Report {
     pub fn to_json(&self, options: &Options) -> serde_json::Value {
         serde_json::json!({
             "protocol": options.protocol.name(),
-            "signal": options.signal.name(),
+            "signal": options.signal.as_str(),
             "batch": options.batch,
             "connections": options.connections,
             "target_rate": options.rate,

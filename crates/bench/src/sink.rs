@@ -65,7 +65,7 @@ impl Sink {
         for signal in Signal::ALL {
             let c = &self.accepted[signal as usize];
             counts.insert(
-                signal.name().into(),
+                signal.as_str().into(),
                 serde_json::json!({
                     "requests": c.requests.load(Ordering::Relaxed),
                     "items": c.items.load(Ordering::Relaxed),
@@ -107,7 +107,7 @@ impl Sink {
         };
         let items = match wire::count_items(signal, &message) {
             Ok(items) => items,
-            Err(e) => return self.invalid(format!("malformed {} request: {e}", signal.name())),
+            Err(e) => return self.invalid(format!("malformed {} request: {e}", signal.as_str())),
         };
         if accept {
             let c = &self.accepted[signal as usize];
@@ -138,7 +138,7 @@ impl Sink {
         match (req.method(), req.uri().path()) {
             (&Method::GET, "/count") => json(StatusCode::OK, &self.counts_json()),
             (&Method::PUT, "/answer") => self.set_answer(req.uri().query().unwrap_or_default()),
-            (&Method::POST, path) => match Signal::from_path(path) {
+            (&Method::POST, path) => match crate::signal_of_path(path) {
                 Some(signal) => self.http_export(signal, req).await,
                 None => plain(StatusCode::NOT_FOUND, "unknown path"),
             },
@@ -192,7 +192,7 @@ impl Sink {
                 let mut response = rpc_status(
                     status,
                     grpc::UNAVAILABLE,
-                    &format!("the sink answers {status} to {}", signal.name()),
+                    &format!("the sink answers {status} to {}", signal.as_str()),
                 );
                 let retry_after = self.retry_after.load(Ordering::Relaxed);
                 if retry_after > 0 {
@@ -206,7 +206,7 @@ impl Sink {
     }
 
     async fn grpc(&self, req: Request<Incoming>) -> Response<Body> {
-        let Some(signal) = Signal::from_path(req.uri().path()) else {
+        let Some(signal) = crate::signal_of_path(req.uri().path()) else {
             return grpc_answer(grpc::UNIMPLEMENTED, "unknown method");
         };
         let encoding = header_str(req.headers(), "grpc-encoding").map(str::to_owned);
@@ -243,7 +243,7 @@ impl Sink {
             }
             Ok(()) => grpc_answer(
                 code,
-                &format!("the sink answers code {code} to {}", signal.name()),
+                &format!("the sink answers code {code} to {}", signal.as_str()),
             ),
         }
     }

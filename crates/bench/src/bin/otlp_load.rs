@@ -27,7 +27,8 @@ struct Args {
     endpoint: String,
     #[arg(long, value_enum, default_value = "grpc")]
     protocol: Protocol,
-    #[arg(long, value_enum, default_value = "traces")]
+    /// traces, metrics or logs.
+    #[arg(long, value_parser = bench::parse_signal, default_value = "traces")]
     signal: Signal,
     /// Items (spans, data points, log records) per request.
     #[arg(long, default_value_t = 100)]
