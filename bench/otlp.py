@@ -16,7 +16,9 @@ goals and the published anchors as ratios and writes JSON to
 `<target dir>/bench/otlp.json`.
 
 Usage: bench/otlp.py [--duration S] [--warmup S] [--scenarios saturation,steady]
-                     [--protocol grpc|http] [--compression gzip|none] ...
+                     [--protocol grpc|http] [--compression gzip,none] ...
+Every scenario runs once per exporter compression listed (gzip, Alloy's
+default, and none): compressing is most of the exporter's CPU.
 Needs two cores for the pinned scenario (`--cores` chooses them).
 """
 
@@ -181,11 +183,11 @@ class Ferroalloy:
         stop(self.proc)
 
 
-def run_scenario(args, bins, name, signals, rate, ferroalloy_cores, load_cores):
+def run_scenario(args, bins, name, signals, rate, compression, ferroalloy_cores, load_cores):
     """One scenario; returns its measurements."""
     with tempfile.TemporaryDirectory() as work:
         sink = Sink(bins["otlp-sink"], load_cores, work)
-        alloy = Ferroalloy(bins["ferroalloy"], ferroalloy_cores, work, sink.addr, args.compression)
+        alloy = Ferroalloy(bins["ferroalloy"], ferroalloy_cores, work, sink.addr, compression)
         loads = []
         try:
             for sig in signals:
@@ -222,6 +224,7 @@ def run_scenario(args, bins, name, signals, rate, ferroalloy_cores, load_cores):
     wall, cpu = t1 - t0, cpu1 - cpu0
     return {
         "scenario": name,
+        "exporter_compression": compression,
         "signals": signals,
         "target_rate_per_signal": rate,
         "seconds": wall,
@@ -241,58 +244,58 @@ def run_scenario(args, bins, name, signals, rate, ferroalloy_cores, load_cores):
 
 
 def ratios(results):
-    """The goals and anchors next to our figures; every ratio reads
-    'higher is better for ferroalloy'."""
+    """The goals and anchors next to our figures, per exporter compression;
+    every ratio reads 'higher is better for ferroalloy'."""
     out = {}
-    saturation = next((r for r in results if r["scenario"] == "saturation"), None)
-    if saturation and saturation["items_per_cpu_second"]:
-        per_core = saturation["items_per_cpu_second"]
-        out["spans_per_core"] = {
-            "ferroalloy": per_core,
-            "goal": GOAL_SPANS_PER_CORE,
-            "goal_met": per_core >= GOAL_SPANS_PER_CORE,
-            "vs_collector": per_core / ANCHORS["collector"]["spans_per_core"],
-        }
-    steady = next((r for r in results if r["scenario"] == "steady traces"), None)
-    if steady:
-        cpu, rss = steady["cpu_percent"], steady["rss_mib"]
-        out["steady_10k_spans"] = {
-            "cpu_percent": cpu,
-            "rss_mib": rss,
-            "goal_cpu_met": cpu <= GOAL_CPU_PERCENT,
-            "goal_rss_met": rss <= GOAL_RSS_MIB,
-            "collector_cpu_over_ours": ANCHORS["collector"]["cpu_percent"] / cpu if cpu else None,
-            "collector_rss_over_ours": ANCHORS["collector"]["rss_mib"] / rss,
-            "rotel_cpu_over_ours": ANCHORS["rotel"]["cpu_percent"] / cpu if cpu else None,
-            "rotel_rss_over_ours": ANCHORS["rotel"]["rss_mib"] / rss,
-        }
+    for r in results:
+        if r["scenario"] == "saturation" and r["items_per_cpu_second"]:
+            per_core = r["items_per_cpu_second"]
+            out[f"spans_per_core ({r['exporter_compression']})"] = {
+                "ferroalloy": per_core,
+                "goal": GOAL_SPANS_PER_CORE,
+                "goal_met": per_core >= GOAL_SPANS_PER_CORE,
+                "vs_collector": per_core / ANCHORS["collector"]["spans_per_core"],
+            }
+        if r["scenario"] == "steady traces":
+            cpu, rss = r["cpu_percent"], r["rss_mib"]
+            out[f"steady_10k_spans ({r['exporter_compression']})"] = {
+                "cpu_percent": cpu,
+                "rss_mib": rss,
+                "goal_cpu_met": cpu <= GOAL_CPU_PERCENT,
+                "goal_rss_met": rss <= GOAL_RSS_MIB,
+                "collector_cpu_over_ours": ANCHORS["collector"]["cpu_percent"] / cpu if cpu else None,
+                "collector_rss_over_ours": ANCHORS["collector"]["rss_mib"] / rss,
+                "rotel_cpu_over_ours": ANCHORS["rotel"]["cpu_percent"] / cpu if cpu else None,
+                "rotel_rss_over_ours": ANCHORS["rotel"]["rss_mib"] / rss,
+            }
     return out
 
 
 def print_table(results, summary):
-    print(f"{'scenario':22}{'items/s':>12}{'CPU %':>9}{'items/CPU-s':>14}{'RSS MiB':>10}{'HWM MiB':>10}{'lost':>8}{'refused':>10}")
+    print(f"{'scenario':22}{'export':>7}{'items/s':>10}{'CPU %':>8}{'items/CPU-s':>13}"
+          f"{'RSS MiB':>9}{'HWM MiB':>9}{'lost':>7}{'refused':>9}")
     for r in results:
         per_cpu = r["items_per_cpu_second"]
         print(
-            f"{r['scenario']:22}{r['items_per_second']:12.0f}{r['cpu_percent']:9.1f}"
-            f"{per_cpu if per_cpu else 0:14.0f}{r['rss_mib']:10.1f}{r['hwm_mib']:10.1f}"
-            f"{r['lost']:8d}{r['load_refused']:10d}"
+            f"{r['scenario']:22}{r['exporter_compression']:>7}{r['items_per_second']:10.0f}"
+            f"{r['cpu_percent']:8.1f}{per_cpu if per_cpu else 0:13.0f}{r['rss_mib']:9.1f}"
+            f"{r['hwm_mib']:9.1f}{r['lost']:7d}{r['load_refused']:9d}"
         )
-    if "spans_per_core" in summary:
-        s = summary["spans_per_core"]
-        print(
-            f"spans/s per core: {s['ferroalloy']:.0f} (goal ≥ {GOAL_SPANS_PER_CORE}: "
-            f"{'met' if s['goal_met'] else 'missed'}; {s['vs_collector']:.2f}× the Collector's 137k)"
-        )
-    if "steady_10k_spans" in summary:
-        s = summary["steady_10k_spans"]
-        print(
-            f"10k spans/s: {s['cpu_percent']:.1f}% of a core (goal ≤ {GOAL_CPU_PERCENT}%: "
-            f"{'met' if s['goal_cpu_met'] else 'missed'}), RSS {s['rss_mib']:.1f} MiB (goal ≤ {GOAL_RSS_MIB:.0f}: "
-            f"{'met' if s['goal_rss_met'] else 'missed'}); Collector 7.1%/68 MiB → "
-            f"{s['collector_cpu_over_ours'] or 0:.1f}× less CPU, {s['collector_rss_over_ours']:.1f}× less memory; "
-            f"Rotel 5.4%/16 MiB → {s['rotel_cpu_over_ours'] or 0:.1f}×, {s['rotel_rss_over_ours']:.1f}×"
-        )
+    for key, s in summary.items():
+        if key.startswith("spans_per_core"):
+            print(
+                f"{key}: {s['ferroalloy']:.0f} (goal ≥ {GOAL_SPANS_PER_CORE}: "
+                f"{'met' if s['goal_met'] else 'missed'}; {s['vs_collector']:.2f}× the Collector's 137k)"
+            )
+        else:
+            print(
+                f"{key}: {s['cpu_percent']:.1f}% of a core (goal ≤ {GOAL_CPU_PERCENT}%: "
+                f"{'met' if s['goal_cpu_met'] else 'missed'}), RSS {s['rss_mib']:.1f} MiB "
+                f"(goal ≤ {GOAL_RSS_MIB:.0f}: {'met' if s['goal_rss_met'] else 'missed'}); "
+                f"vs Collector 7.1%/68 MiB: {s['collector_cpu_over_ours'] or 0:.1f}× less CPU, "
+                f"{s['collector_rss_over_ours']:.1f}× less memory; vs Rotel 5.4%/16 MiB: "
+                f"{s['rotel_cpu_over_ours'] or 0:.1f}×, {s['rotel_rss_over_ours']:.1f}×"
+            )
 
 
 def main():
@@ -301,8 +304,8 @@ def main():
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--scenarios", default="saturation,steady")
     parser.add_argument("--protocol", choices=["grpc", "http"], default="grpc")
-    parser.add_argument("--compression", choices=["gzip", "none"], default="gzip",
-                        help="of the exporter to the sink (Alloy's default is gzip)")
+    parser.add_argument("--compression", default="gzip,none",
+                        help="exporter compressions to run every scenario with (Alloy's default: gzip)")
     parser.add_argument("--batch", type=int, default=100, help="items per generated request")
     parser.add_argument("--connections", type=int, default=8, help="load connections at saturation")
     parser.add_argument("--cores", default="1:0", help="FERROALLOY:OTHERS for taskset at saturation")
@@ -320,12 +323,15 @@ def main():
 
     results = []
     scenarios = args.scenarios.split(",")
-    if "saturation" in scenarios:
-        results.append(run_scenario(args, bins, "saturation", ["traces"], 0, alloy_cores, other_cores))
-    if "steady" in scenarios:
-        for signals in (["traces"], ["metrics"], ["logs"], ["traces", "metrics", "logs"]):
-            name = "steady " + ("all" if len(signals) > 1 else signals[0])
-            results.append(run_scenario(args, bins, name, signals, STEADY_RATE, None, None))
+    for compression in args.compression.split(","):
+        if "saturation" in scenarios:
+            results.append(run_scenario(args, bins, "saturation", ["traces"], 0, compression,
+                                        alloy_cores, other_cores))
+        if "steady" in scenarios:
+            for signals in (["traces"], ["metrics"], ["logs"], ["traces", "metrics", "logs"]):
+                name = "steady " + ("all" if len(signals) > 1 else signals[0])
+                results.append(run_scenario(args, bins, name, signals, STEADY_RATE, compression,
+                                            None, None))
 
     summary = ratios(results)
     print_table(results, summary)
