@@ -41,6 +41,13 @@ pub fn python() -> PathBuf {
     path
 }
 
+/// The venv's Python, told not to leave byte code in the source tree.
+fn python_command() -> Command {
+    let mut command = Command::new(python());
+    command.env("PYTHONDONTWRITEBYTECODE", "1");
+    command
+}
+
 /// A free TCP port on 127.0.0.1 (for a server whose address must be known
 /// before it starts, like a receiver that another process exports to).
 pub fn free_port() -> u16 {
@@ -53,7 +60,7 @@ pub fn free_port() -> u16 {
 /// Runs sdk_send.py and returns its description of what it sent; `args` are
 /// its options (`--endpoint`, `--protocol`, …).
 pub fn sdk_send(args: &[&str]) -> Value {
-    let output = Command::new(python())
+    let output = python_command()
         .arg(support_dir().join("sdk_send.py"))
         .args(args)
         .output()
@@ -83,7 +90,7 @@ pub struct Capture {
 
 impl Capture {
     pub fn start() -> Capture {
-        let mut child = Command::new(python())
+        let mut child = python_command()
             .arg(support_dir().join("capture.py"))
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

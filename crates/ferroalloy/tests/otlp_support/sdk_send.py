@@ -28,6 +28,7 @@ ENDPOINT is host:port for gRPC and a base URL (http[s]://host:port) for HTTP.
 import argparse
 import base64
 import json
+import os
 import sys
 
 import describe
@@ -211,6 +212,11 @@ def exporters(args):
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
     base = args.endpoint.rstrip("/")
+    if args.ca:
+        # requests lets these variables override the exporter's CA file
+        # (its session.verify), so the test CA would not be trusted.
+        os.environ.pop("REQUESTS_CA_BUNDLE", None)
+        os.environ.pop("CURL_CA_BUNDLE", None)
 
     def common(path):
         return {
