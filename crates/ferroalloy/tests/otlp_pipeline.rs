@@ -178,6 +178,17 @@ otelcol.exporter.otlphttp "capture" {{
     )
 }
 
+/// capture.py and A exporting to it; A's gRPC and HTTP ports. The directory
+/// lives as long as A.
+fn a_exporting_to_capture() -> (tempfile::TempDir, Capture, Alloy, u16, u16) {
+    let dir = dir_with(&[]);
+    let capture = Capture::start();
+    let (grpc, http) = (free_port(), free_port());
+    write(dir.path(), "a.alloy", &a_to_capture(grpc, http, &capture));
+    let a = Alloy::start_ready(dir.path(), "a.alloy", &[]);
+    (dir, capture, a, grpc, http)
+}
+
 /// The SDK's options to send to A's receiver over `protocol`, with gzip.
 fn to_a(protocol: Protocol, grpc: u16, http: u16, tag: &str, signals: &str) -> Vec<String> {
     let endpoint = match protocol {
@@ -346,15 +357,7 @@ fn b_down_for_a_while_then_back_loses_nothing() {
 
 #[test]
 fn refusals_429_and_503_are_retried_until_accepted() {
-    let dir = dir_with(&[]);
-    let capture = Capture::start();
-    let (a_grpc, a_http) = (free_port(), free_port());
-    write(
-        dir.path(),
-        "a.alloy",
-        &a_to_capture(a_grpc, a_http, &capture),
-    );
-    let _a = Alloy::start_ready(dir.path(), "a.alloy", &[]);
+    let (_dir, capture, _a, a_grpc, a_http) = a_exporting_to_capture();
     capture.answer(503, 1);
     let sent = send(&to_a(Protocol::Http, a_grpc, a_http, "refused", ALL));
     capture.wait_for("A retrying after 503", |r| r["refused"].as_u64() >= Some(3));
@@ -370,15 +373,7 @@ fn refusals_429_and_503_are_retried_until_accepted() {
 
 #[test]
 fn rejections_400_are_dropped_counted_and_not_retried() {
-    let dir = dir_with(&[]);
-    let capture = Capture::start();
-    let (a_grpc, a_http) = (free_port(), free_port());
-    write(
-        dir.path(),
-        "a.alloy",
-        &a_to_capture(a_grpc, a_http, &capture),
-    );
-    let a = Alloy::start_ready(dir.path(), "a.alloy", &[]);
+    let (_dir, capture, a, a_grpc, a_http) = a_exporting_to_capture();
     capture.answer(400, 0);
     let dropped = send(&to_a(Protocol::Grpc, a_grpc, a_http, "dropped", "traces"));
     let spans = dropped["traces"]["spans"].as_array().unwrap().len() as f64;
@@ -489,15 +484,7 @@ otelcol.exporter.otlp "sink" {{
 
 #[test]
 fn malformed_requests_are_rejected_and_good_ones_around_them_arrive() {
-    let dir = dir_with(&[]);
-    let capture = Capture::start();
-    let (a_grpc, a_http) = (free_port(), free_port());
-    write(
-        dir.path(),
-        "a.alloy",
-        &a_to_capture(a_grpc, a_http, &capture),
-    );
-    let _a = Alloy::start_ready(dir.path(), "a.alloy", &[]);
+    let (_dir, capture, _a, a_grpc, a_http) = a_exporting_to_capture();
     let first = send(&to_a(Protocol::Http, a_grpc, a_http, "first", ALL));
 
     // A span whose trace id field announces more bytes than follow.
