@@ -6,9 +6,6 @@
 
 use parking_lot::Mutex;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
-use rustls::client::WebPkiServerVerifier;
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -395,7 +392,6 @@ impl TlsConfig {
             "" => None,
             v => Some(v.parse()?),
         };
-        let verify_roots = roots.clone();
         let config = tls::client_config(tls::ClientSettings {
             roots,
             identity,
@@ -403,67 +399,9 @@ impl TlsConfig {
             min_version,
             max_version: None,
             alpn,
+            server_name: (!self.server_name.is_empty()).then(|| self.server_name.clone()),
         })?;
-        let mut config = Arc::unwrap_or_clone(config);
-        if !self.server_name.is_empty() && !self.insecure_skip_verify {
-            let roots = match verify_roots {
-                Some(roots) => roots,
-                None => tls::system_roots()?,
-            };
-            let inner = WebPkiServerVerifier::builder(Arc::new(roots))
-                .build()
-                .map_err(|e| format!("invalid tls_config: {e}"))?;
-            let name = ServerName::try_from(self.server_name.clone())
-                .map_err(|e| format!("invalid server_name {:?}: {e}", self.server_name))?;
-            config
-                .dangerous()
-                .set_certificate_verifier(Arc::new(FixedNameVerifier { inner, name }));
-        }
-        Ok(config)
-    }
-}
-
-/// Verifies the server certificate against `server_name` instead of the
-/// URL's host (Go's `tls.Config.ServerName`).
-#[derive(Debug)]
-struct FixedNameVerifier {
-    inner: Arc<WebPkiServerVerifier>,
-    name: ServerName<'static>,
-}
-
-impl ServerCertVerifier for FixedNameVerifier {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        ocsp_response: &[u8],
-        now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        self.inner
-            .verify_server_cert(end_entity, intermediates, &self.name, ocsp_response, now)
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.inner.supported_verify_schemes()
+        Ok(Arc::unwrap_or_clone(config))
     }
 }
 
