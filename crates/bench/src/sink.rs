@@ -13,6 +13,7 @@ use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
+use std::borrow::Cow;
 use std::convert::Infallible;
 use std::future::Future;
 use std::sync::Arc;
@@ -98,9 +99,9 @@ impl Sink {
         accept: bool,
     ) -> Result<(), String> {
         let message = match Compression::from_header(encoding) {
-            Ok(None) => body.to_vec(),
+            Ok(None) => Cow::Borrowed(body),
             Ok(Some(c)) => match c.decompress(body, self.max_body) {
-                Ok(plain) => plain,
+                Ok(plain) => Cow::Owned(plain),
                 Err(e) => return self.invalid(format!("{} body: {e}", c.name())),
             },
             Err(name) => return self.invalid(format!("unsupported compression {name:?}")),
