@@ -11,7 +11,6 @@ pub mod unix;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use model::target::Target;
-use runtime::inmemory::DEFAULT_MEMORY_ADDR;
 use syntax::decode::Block;
 
 /// What an exporter exports: the targets a scrape consumes.
@@ -27,8 +26,9 @@ pub const TEXT_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 /// The target of exporter `name` (`unix`, `self`, `redis`…) run as component
 /// `id`, scraped for the machine or service `instance`.
 pub fn target(id: &str, name: &str, instance: &str) -> Target {
+    let address = runtime::inmemory::address();
     Target::from_pairs([
-        ("__address__", DEFAULT_MEMORY_ADDR),
+        ("__address__", address.as_str()),
         ("__scheme__", "http"),
         (
             "__metrics_path__",

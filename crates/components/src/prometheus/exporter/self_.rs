@@ -8,7 +8,7 @@ use axum::http::Request;
 use axum::response::Response;
 use axum::routing::get;
 use runtime::component::{Component, Options};
-use runtime::inmemory::{self, DEFAULT_MEMORY_ADDR};
+use runtime::inmemory;
 use std::sync::Arc;
 use syntax::decode::Block;
 use tokio_util::sync::CancellationToken;
@@ -45,7 +45,7 @@ impl Component for SelfExporter {
 
 /// The process's `/metrics`, asked of its own router.
 async fn own_metrics() -> Response {
-    let Some(router) = inmemory::router(DEFAULT_MEMORY_ADDR) else {
+    let Some(router) = inmemory::router(&inmemory::address()) else {
         return error_response("the HTTP server is not running".into());
     };
     let request = Request::get("/metrics")
@@ -81,7 +81,7 @@ mod tests {
     #[tokio::test]
     async fn serves_the_process_metrics() {
         let process = axum::Router::new().route("/metrics", get(|| async { "up 1\n" }));
-        let _served = inmemory::serve(DEFAULT_MEMORY_ADDR, process);
+        let _served = inmemory::serve(inmemory::DEFAULT_MEMORY_ADDR, process);
         let handler = SelfExporter.handler().unwrap();
         let response = handler
             .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
