@@ -307,7 +307,8 @@ def main():
     parser.add_argument("--compression", default="gzip,none",
                         help="exporter compressions to run every scenario with (Alloy's default: gzip)")
     parser.add_argument("--batch", type=int, default=100, help="items per generated request")
-    parser.add_argument("--connections", type=int, default=8, help="load connections at saturation")
+    parser.add_argument("--connections", type=int, default=64,
+                        help="load connections at saturation (each has one request in flight)")
     parser.add_argument("--cores", default="1:0", help="FERROALLOY:OTHERS for taskset at saturation")
     parser.add_argument("--skip-build", action="store_true")
     args = parser.parse_args()
