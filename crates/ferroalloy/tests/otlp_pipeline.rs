@@ -112,12 +112,16 @@ otelcol.exporter.otlphttp "capture" {{
 /// A: receiver → batch → an exporter to B over `protocol`, trusting the test
 /// CA and logging in with basic auth.
 fn a_config(grpc: u16, http: u16, protocol: Protocol, b_grpc: u16, b_http: u16) -> String {
-    let exporter = match protocol {
-        Protocol::Grpc => format!(
-            r#"
-otelcol.exporter.otlp "b" {{
+    // The gRPC exporter takes host:port, the HTTP one a URL.
+    let (kind, endpoint) = match protocol {
+        Protocol::Grpc => ("otlp", format!("127.0.0.1:{b_grpc}")),
+        Protocol::Http => ("otlphttp", format!("https://127.0.0.1:{b_http}")),
+    };
+    let exporter = format!(
+        r#"
+otelcol.exporter.{kind} "b" {{
   client {{
-    endpoint = "127.0.0.1:{b_grpc}"
+    endpoint = "{endpoint}"
     auth     = otelcol.auth.basic.client.handler
     tls {{
       ca_file = "ca.pem"
@@ -126,26 +130,7 @@ otelcol.exporter.otlp "b" {{
   {QUICK_RETRY}
 }}
 "#
-        ),
-        Protocol::Http => format!(
-            r#"
-otelcol.exporter.otlphttp "b" {{
-  client {{
-    endpoint = "https://127.0.0.1:{b_http}"
-    auth     = otelcol.auth.basic.client.handler
-    tls {{
-      ca_file = "ca.pem"
-    }}
-  }}
-  {QUICK_RETRY}
-}}
-"#
-        ),
-    };
-    let kind = match protocol {
-        Protocol::Grpc => "otlp",
-        Protocol::Http => "otlphttp",
-    };
+    );
     format!(
         r#"
 otelcol.auth.basic "client" {{
