@@ -1,0 +1,3 @@
+//! Load tools for the whole-process benchmarks in `bench/`.
+
+pub mod prom;
