@@ -25,12 +25,18 @@ impl Alloy {
     /// Starts `ferroalloy run <config> --server.http.listen-addr=127.0.0.1:0 …`
     /// in `dir` and waits until it listens.
     pub fn start(dir: &Path, config: &str, args: &[&str]) -> Alloy {
+        Alloy::start_with_env(dir, config, args, &[])
+    }
+
+    /// [`Alloy::start`] with extra environment variables (what `sys.env` reads).
+    pub fn start_with_env(dir: &Path, config: &str, args: &[&str], env: &[(&str, &str)]) -> Alloy {
         let mut child = Command::new(env!("CARGO_BIN_EXE_ferroalloy"))
             .current_dir(dir)
             .arg("run")
             .arg(config)
             .arg("--server.http.listen-addr=127.0.0.1:0")
             .args(args)
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
