@@ -331,7 +331,10 @@ mod tests {
             .map(|(_, v)| v.parse().unwrap())
             .collect();
         assert_eq!(first_child.len(), BUCKETS.len() + 1);
-        assert!(first_child.windows(2).all(|w| w[0] <= w[1]), "{first_child:?}");
+        assert!(
+            first_child.windows(2).all(|w| w[0] <= w[1]),
+            "{first_child:?}"
+        );
     }
 
     #[test]
