@@ -284,7 +284,8 @@ fn answer(mut stream: TcpStream, reply: &Reply) -> bool {
 }
 
 /// The samples of a text-format (0.0.4) exposition without timestamps, as
-/// node_exporter and Prometheus write it.
+/// node_exporter and Prometheus write it, with the series as Prometheus stores
+/// them.
 pub fn parse_exposition(text: &str) -> Vec<(Series, f64)> {
     text.lines()
         .map(str::trim)
@@ -319,7 +320,10 @@ fn parse_line(line: &str) -> Option<(Series, f64)> {
                     (_, c) => value.push(c),
                 }
             };
-            series.insert(name.trim().to_string(), value);
+            // An empty label value is the same as no label (Prometheus drops it).
+            if !value.is_empty() {
+                series.insert(name.trim().to_string(), value);
+            }
             rest = &after[end + 1..];
         }
     }
@@ -381,11 +385,12 @@ mod tests {
     #[test]
     fn parses_the_text_format_with_escapes_and_special_values() {
         let samples = parse_exposition(
-            "# HELP x y\nx 1\nx_bucket{le=\"+Inf\",a=\"q\\\"b\\\\c\\nd\"} +Inf\ny{} NaN\n",
+            "# HELP x y\nx 1\nx_bucket{le=\"+Inf\",a=\"q\\\"b\\\\c\\nd\",e=\"\"} +Inf\ny{} NaN\n",
         );
         assert_eq!(samples.len(), 3);
         assert_eq!(samples[1].0["a"], "q\"b\\c\nd");
         assert_eq!(samples[1].0["le"], "+Inf");
+        assert!(!samples[1].0.contains_key("e"), "empty labels are absent");
         assert!(same_value(samples[1].1, f64::INFINITY));
         assert!(samples[2].1.is_nan());
         assert!(!same_value(0.0, -0.0));
