@@ -29,23 +29,20 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 
+# No __pycache__ folder in bench/ from importing the sibling harness.
+sys.dont_write_bytecode = True
+from startup import free_port  # noqa: E402
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GOAL_RSS_PER_SERIES_KIB = 0.5
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 AGENTS = ("ferroalloy", "vmagent", "prometheus")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def cargo_build():

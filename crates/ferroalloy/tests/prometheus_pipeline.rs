@@ -11,6 +11,7 @@ use prometheus_support::{
 };
 use run_support::{Alloy, dir_with};
 use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
 use std::time::Duration;
 
 /// How long remote-written samples may take to be queryable (the default
@@ -159,6 +160,39 @@ fn compare_target(
     ))
 }
 
+/// A configuration with one `prometheus.scrape` per (job, targets), every
+/// second, all remote-writing to `receiver`.
+fn pipeline_config(jobs: &[(&str, &[SocketAddr])], receiver: SocketAddr) -> String {
+    let mut config = String::new();
+    for (job, targets) in jobs {
+        let targets: Vec<String> = targets
+            .iter()
+            .map(|t| format!("{{\"__address__\" = \"{t}\"}}"))
+            .collect();
+        config.push_str(&format!(
+            r#"prometheus.scrape "{job}" {{
+  targets         = [{}]
+  job_name        = "{job}"
+  scrape_interval = "1s"
+  scrape_timeout  = "1s"
+  forward_to      = [prometheus.remote_write.local.receiver]
+}}
+
+"#,
+            targets.join(", ")
+        ));
+    }
+    config.push_str(&format!(
+        r#"prometheus.remote_write "local" {{
+  endpoint {{
+    url = "http://{receiver}/api/v1/write"
+  }}
+}}
+"#
+    ));
+    config
+}
+
 #[test]
 fn scraped_node_exporter_and_prometheus_arrive_in_prometheus_unchanged() {
     let dir = dir_with(&[]);
@@ -179,33 +213,12 @@ fn scraped_node_exporter_and_prometheus_arrive_in_prometheus_unchanged() {
     let node_target = ScriptedTarget::start(script(&node_bodies));
     let prometheus_target = ScriptedTarget::start(script(&prometheus_bodies));
 
-    let config = format!(
-        r#"
-prometheus.scrape "node" {{
-  targets         = [{{"__address__" = "{node}"}}]
-  job_name        = "node"
-  scrape_interval = "1s"
-  scrape_timeout  = "1s"
-  forward_to      = [prometheus.remote_write.local.receiver]
-}}
-
-prometheus.scrape "prometheus" {{
-  targets         = [{{"__address__" = "{prom}"}}]
-  job_name        = "prometheus"
-  scrape_interval = "1s"
-  scrape_timeout  = "1s"
-  forward_to      = [prometheus.remote_write.local.receiver]
-}}
-
-prometheus.remote_write "local" {{
-  endpoint {{
-    url = "http://{receiver}/api/v1/write"
-  }}
-}}
-"#,
-        node = node_target.addr,
-        prom = prometheus_target.addr,
-        receiver = prometheus.addr,
+    let config = pipeline_config(
+        &[
+            ("node", &[node_target.addr]),
+            ("prometheus", &[prometheus_target.addr]),
+        ],
+        prometheus.addr,
     );
     std::fs::write(dir.path().join("config.alloy"), config).unwrap();
     let alloy = Alloy::start_ready(dir.path(), "config.alloy", &[]);
@@ -233,29 +246,7 @@ fn a_target_serving_garbage_is_down_with_its_error_while_the_other_goes_on() {
     let prometheus = Peer::prometheus(dir.path(), None);
     let garbage = ScriptedTarget::start(vec![Reply::ok("this is { not an exposition\n")]);
     let good = ScriptedTarget::start(vec![Reply::ok("# TYPE ferro_ok gauge\nferro_ok 42\n")]);
-    let config = format!(
-        r#"
-prometheus.scrape "mixed" {{
-  targets = [
-    {{"__address__" = "{garbage}"}},
-    {{"__address__" = "{good}"}},
-  ]
-  job_name        = "mixed"
-  scrape_interval = "1s"
-  scrape_timeout  = "1s"
-  forward_to      = [prometheus.remote_write.local.receiver]
-}}
-
-prometheus.remote_write "local" {{
-  endpoint {{
-    url = "http://{receiver}/api/v1/write"
-  }}
-}}
-"#,
-        garbage = garbage.addr,
-        good = good.addr,
-        receiver = prometheus.addr,
-    );
+    let config = pipeline_config(&[("mixed", &[garbage.addr, good.addr])], prometheus.addr);
     std::fs::write(dir.path().join("config.alloy"), config).unwrap();
     let alloy = Alloy::start_ready(dir.path(), "config.alloy", &[]);
 

@@ -3,9 +3,9 @@
 //! it listens.
 
 use bench::prom::sink::{Stats, router};
+use bench::prom::{announce, runtime};
 use clap::Parser;
 use parking_lot::Mutex;
-use std::io::Write;
 use std::sync::Arc;
 
 #[derive(Parser)]
@@ -21,20 +21,10 @@ struct Args {
 
 fn main() -> std::io::Result<()> {
     let args = Args::parse();
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(args.threads.max(1))
-        .enable_all()
-        .build()?
-        .block_on(async {
-            let listener = tokio::net::TcpListener::bind(&args.listen).await?;
-            let mut stdout = std::io::stdout();
-            writeln!(
-                stdout,
-                "{}",
-                serde_json::json!({"listen": listener.local_addr()?.to_string()})
-            )?;
-            stdout.flush()?;
-            let stats = Arc::new(Mutex::new(Stats::default()));
-            axum::serve(listener, router(stats)).await
-        })
+    runtime(args.threads)?.block_on(async {
+        let listener = tokio::net::TcpListener::bind(&args.listen).await?;
+        announce(serde_json::json!({"listen": listener.local_addr()?.to_string()}))?;
+        let stats = Arc::new(Mutex::new(Stats::default()));
+        axum::serve(listener, router(stats)).await
+    })
 }

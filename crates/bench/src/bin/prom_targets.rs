@@ -8,8 +8,8 @@ use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::routing::get;
 use bench::prom::targets::{Shape, Target};
+use bench::prom::{announce, runtime};
 use clap::Parser;
-use std::io::Write;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -40,11 +40,7 @@ struct Args {
 
 fn main() -> std::io::Result<()> {
     let args = Args::parse();
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(args.threads.max(1))
-        .enable_all()
-        .build()?
-        .block_on(serve(args))
+    runtime(args.threads)?.block_on(serve(args))
 }
 
 async fn serve(args: Args) -> std::io::Result<()> {
@@ -69,13 +65,10 @@ async fn serve(args: Args) -> std::io::Result<()> {
             .with_state(target);
         servers.spawn(async move { axum::serve(listener, app).await });
     }
-    let announcement = serde_json::json!({
+    announce(serde_json::json!({
         "targets": addresses,
         "series_per_target": args.series,
-    });
-    let mut stdout = std::io::stdout();
-    writeln!(stdout, "{announcement}")?;
-    stdout.flush()?;
+    }))?;
     while let Some(result) = servers.join_next().await {
         result.map_err(std::io::Error::other)??;
     }
