@@ -6,8 +6,8 @@ mod prometheus_support;
 mod run_support;
 
 use prometheus_support::{
-    Peer, Reply, ScriptedTarget, Series, alloy_blocks, alloy_string, eventually, parse_exposition,
-    same_value,
+    Peer, Reply, ScriptedTarget, Series, eventually, parse_exposition, same_value, status_string,
+    target_statuses,
 };
 use run_support::{Alloy, dir_with};
 use std::collections::{BTreeMap, BTreeSet};
@@ -250,7 +250,7 @@ fn a_target_serving_garbage_is_down_with_its_error_while_the_other_goes_on() {
     std::fs::write(dir.path().join("config.alloy"), config).unwrap();
     let alloy = Alloy::start_ready(dir.path(), "config.alloy", &[]);
 
-    // The component's debug info: one `target` block per target.
+    // The component's debug info: one status per target.
     eventually(DELIVERY, || {
         let component = alloy.get("/api/v0/web/components/prometheus.scrape.mixed");
         if component.status != 200 {
@@ -260,11 +260,11 @@ fn a_target_serving_garbage_is_down_with_its_error_while_the_other_goes_on() {
             ));
         }
         let json = component.json();
-        let targets = alloy_blocks(&json["debugInfo"], "target");
+        let targets = target_statuses(&json["debugInfo"]);
         let find = |addr: &str| {
             targets
                 .iter()
-                .find(|t| alloy_string(t, "url").contains(addr))
+                .find(|t| status_string(t, "url").contains(addr))
                 .cloned()
         };
         let (Some(bad), Some(fine)) = (
@@ -273,13 +273,14 @@ fn a_target_serving_garbage_is_down_with_its_error_while_the_other_goes_on() {
         ) else {
             return Err(format!("both targets expected in debugInfo: {json}"));
         };
-        let error = alloy_string(&bad, "last_error");
-        if alloy_string(&bad, "health") != "down" || error.is_empty() {
+        let error = status_string(&bad, "last_error");
+        if status_string(&bad, "health") != "down" || error.is_empty() {
             return Err(format!(
                 "garbage target should be down with an error: {bad:?}"
             ));
         }
-        if alloy_string(&fine, "health") != "up" || !alloy_string(&fine, "last_error").is_empty() {
+        if status_string(&fine, "health") != "up" || !status_string(&fine, "last_error").is_empty()
+        {
             return Err(format!("good target should be up without error: {fine:?}"));
         }
         Ok(())

@@ -349,28 +349,45 @@ pub fn same_value(a: f64, b: f64) -> bool {
     (a.is_nan() && b.is_nan()) || a.to_bits() == b.to_bits()
 }
 
-/// The blocks called `name` at the top of an Alloy JSON body (the component
-/// API's `arguments`, `exports`, `debugInfo`), each as its attributes' values.
-pub fn alloy_blocks(body: &Value, name: &str) -> Vec<BTreeMap<String, Value>> {
-    body.as_array()
-        .into_iter()
-        .flatten()
-        .filter(|s| s["type"] == "block" && s["name"] == name)
-        .map(|block| {
-            block["body"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter(|s| s["type"] == "attr")
-                .filter_map(|s| Some((s["name"].as_str()?.to_string(), s["value"].clone())))
-                .collect()
-        })
-        .collect()
+/// The per-target statuses in `prometheus.scrape`'s debug info (an Alloy JSON
+/// body), each as its fields' typed values. Alloy writes one `target` block
+/// per target; the runtime's debug info can only hold attributes so far, so a
+/// `targets` attribute holding a list of objects with the same fields is read
+/// too.
+pub fn target_statuses(debug_info: &Value) -> Vec<BTreeMap<String, Value>> {
+    let statements = debug_info.as_array().into_iter().flatten();
+    let mut statuses = Vec::new();
+    for statement in statements {
+        match (statement["type"].as_str(), statement["name"].as_str()) {
+            (Some("block"), Some("target")) => statuses.push(
+                statement["body"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|s| s["type"] == "attr")
+                    .filter_map(|s| Some((s["name"].as_str()?.to_string(), s["value"].clone())))
+                    .collect(),
+            ),
+            (Some("attr"), Some("targets")) => {
+                let objects = statement["value"]["value"].as_array().into_iter().flatten();
+                statuses.extend(objects.map(|object| {
+                    object["value"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|f| Some((f["key"].as_str()?.to_string(), f["value"].clone())))
+                        .collect()
+                }));
+            }
+            _ => {}
+        }
+    }
+    statuses
 }
 
-/// The text of a string attribute of an Alloy JSON body; `""` when absent
-/// (Alloy leaves out optional attributes equal to their zero value).
-pub fn alloy_string(block: &BTreeMap<String, Value>, name: &str) -> String {
+/// The text of a string field of a target status; `""` when absent (Alloy
+/// leaves out optional attributes equal to their zero value).
+pub fn status_string(block: &BTreeMap<String, Value>, name: &str) -> String {
     block
         .get(name)
         .and_then(|v| v["value"].as_str())
