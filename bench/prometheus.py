@@ -18,7 +18,7 @@ written to `<target dir>/bench/prometheus.json`.
 
 Usage: bench/prometheus.py [--targets N] [--series M] [--interval S]
        [--warmup S] [--duration S] [--churn F --churn-every K]
-       [--agents ferroalloy,vmagent,prometheus]
+       [--agents ferroalloy,vmagent,prometheus] [--ferroalloy BINARY]
 Builds ferroalloy and the load tools in release mode first; installs Debian's
 `victoria-metrics` (vmagent) and `prometheus` with apt when missing (needs
 root, as on CI).
@@ -45,9 +45,9 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 AGENTS = ("ferroalloy", "vmagent", "prometheus")
 
 
-def cargo_build():
+def cargo_build(packages):
     subprocess.run(
-        ["cargo", "build", "--release", "--quiet", "-p", "ferroalloy", "-p", "ferroalloy-bench"],
+        ["cargo", "build", "--release", "--quiet"] + [f"-p={p}" for p in packages],
         cwd=REPO,
         check=True,
     )
@@ -259,15 +259,19 @@ def main():
     parser.add_argument("--churn", type=float, default=0.0, help="share of series that churn")
     parser.add_argument("--churn-every", type=int, default=10, help="scrapes between renames")
     parser.add_argument("--agents", default=",".join(AGENTS))
+    parser.add_argument(
+        "--ferroalloy", help="a ferroalloy binary to measure instead of this checkout's release build"
+    )
     args = parser.parse_args()
     agents = [a for a in args.agents.split(",") if a]
     unknown = set(agents) - set(AGENTS)
     if unknown:
         sys.exit(f"unknown agents {sorted(unknown)}; choose among {', '.join(AGENTS)}")
 
-    target_dir = cargo_build()
+    packages = ["ferroalloy-bench"] + ([] if args.ferroalloy else ["ferroalloy"])
+    target_dir = cargo_build(packages)
     release = os.path.join(target_dir, "release")
-    binaries = {"ferroalloy": os.path.join(release, "ferroalloy")}
+    binaries = {"ferroalloy": args.ferroalloy or os.path.join(release, "ferroalloy")}
     argv_for = {
         "ferroalloy": ferroalloy_argv,
         "vmagent": vmagent_argv,
@@ -317,6 +321,7 @@ def main():
 
     summary = {
         "setup": {
+            "ferroalloy": binaries["ferroalloy"],
             "targets": args.targets,
             "series_per_target": args.series,
             "scrape_interval_s": args.interval,
