@@ -13,20 +13,24 @@ use runtime::component::Registration;
 use runtime::registry::Registry;
 use syntax::stability::Stability;
 
-/// Every component type, with its stability.
+/// Every component type, with its stability, one line each.
+#[rustfmt::skip]
 pub fn registry() -> Registry {
+    use Stability::{Experimental, GenerallyAvailable as Ga};
     let mut registry = Registry::new();
-    registry.register(Registration::of::<discovery::relabel::DiscoveryRelabel>(
-        "discovery.relabel",
-        Stability::GenerallyAvailable,
-    ));
-    registry.register(Registration::of::<local::file::LocalFile>(
-        "local.file",
-        Stability::GenerallyAvailable,
-    ));
-    registry.register(Registration::of::<local::file_match::LocalFileMatch>(
-        "local.file_match",
-        Stability::GenerallyAvailable,
-    ));
+    registry.register(Registration::of::<discovery::relabel::DiscoveryRelabel>("discovery.relabel", Ga));
+    registry.register(Registration::of::<local::file::LocalFile>("local.file", Ga));
+    registry.register(Registration::of::<local::file_match::LocalFileMatch>("local.file_match", Ga));
+    registry.register(Registration::of::<otelcol::exporter::debug::DebugExporter>("otelcol.exporter.debug", Experimental));
+    registry.register(Registration::of::<otelcol::exporter::otlp::OtlpExporter>("otelcol.exporter.otlp", Ga));
+    registry.register(Registration::of::<otelcol::exporter::otlphttp::OtlpHttpExporter>("otelcol.exporter.otlphttp", Ga));
+    registry.register(Registration::of::<otelcol::processor::attributes::AttributesProcessor>("otelcol.processor.attributes", Ga));
+    registry.register(Registration::of::<otelcol::processor::batch::Batch>("otelcol.processor.batch", Ga));
+    registry.register(Registration::of::<otelcol::processor::memory_limiter::MemoryLimiter>("otelcol.processor.memory_limiter", Ga));
+    registry.register(Registration::of::<otelcol::processor::probabilistic_sampler::ProbabilisticSampler>("otelcol.processor.probabilistic_sampler", Ga));
+    registry.register(Registration::of::<prometheus::exporter::self_::SelfExporter>("prometheus.exporter.self", Ga));
+    registry.register(Registration::of::<prometheus::exporter::unix::UnixExporter>("prometheus.exporter.unix", Ga));
+    registry.register(Registration::of::<prometheus::relabel::PrometheusRelabel>("prometheus.relabel", Ga));
+    registry.register(Registration::of::<prometheus::scrape::PrometheusScrape>("prometheus.scrape", Ga));
     registry
 }

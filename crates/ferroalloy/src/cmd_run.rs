@@ -183,7 +183,7 @@ async fn serve(args: &Args, deadline: Duration) -> Result<(), String> {
     let stop_http = CancellationToken::new();
     let host: Arc<dyn Host> = controller.clone();
     let router = server::router(host, &args.ui_path_prefix);
-    let _in_memory = runtime::inmemory::serve(&args.memory_addr, router.clone());
+    let _in_memory = runtime::inmemory::serve_process(&args.memory_addr, router.clone());
     let http = tokio::spawn(server::serve(
         listener,
         router,

@@ -6,5 +6,6 @@ pub mod capsule;
 pub mod labels;
 pub mod metrics;
 pub mod otlp;
+pub mod otlp_json;
 pub mod relabel;
 pub mod target;

@@ -16,6 +16,7 @@ use std::time::Duration;
 pub use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 pub use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 pub use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::metrics::v1::Metric;
 use opentelemetry_proto::tonic::metrics::v1::metric::Data;
 
 /// The three OTLP signals.
@@ -74,15 +75,20 @@ impl Request for ExportMetricsServiceRequest {
             .iter()
             .flat_map(|r| &r.scope_metrics)
             .flat_map(|s| &s.metrics)
-            .map(|m| match &m.data {
-                Some(Data::Gauge(g)) => g.data_points.len(),
-                Some(Data::Sum(s)) => s.data_points.len(),
-                Some(Data::Histogram(h)) => h.data_points.len(),
-                Some(Data::ExponentialHistogram(h)) => h.data_points.len(),
-                Some(Data::Summary(s)) => s.data_points.len(),
-                None => 0,
-            })
+            .map(data_points)
             .sum()
+    }
+}
+
+/// How many data points a metric has, whatever its type.
+pub fn data_points(metric: &Metric) -> usize {
+    match &metric.data {
+        Some(Data::Gauge(g)) => g.data_points.len(),
+        Some(Data::Sum(s)) => s.data_points.len(),
+        Some(Data::Histogram(h)) => h.data_points.len(),
+        Some(Data::ExponentialHistogram(h)) => h.data_points.len(),
+        Some(Data::Summary(s)) => s.data_points.len(),
+        None => 0,
     }
 }
 
@@ -122,6 +128,26 @@ impl<M: Request> Payload<M> {
             encoded: Some(bytes),
             decoded: None,
         })
+    }
+
+    /// Joins payloads of one signal into one request without decoding them: a
+    /// request's only field is its repeated resource list, so the concatenated
+    /// encodings are the encoding of the joined request.
+    pub fn concat(parts: Vec<Payload<M>>) -> Payload<M> {
+        if parts.len() == 1 {
+            return parts.into_iter().next().expect("one part");
+        }
+        let mut items = 0;
+        let mut bytes = bytes::BytesMut::new();
+        for mut part in parts {
+            items += part.items;
+            bytes.extend_from_slice(&part.encoded());
+        }
+        Payload {
+            encoded: Some(bytes.freeze()),
+            decoded: None,
+            items,
+        }
     }
 
     /// Spans, metric points or log records.
@@ -357,6 +383,20 @@ mod tests {
             Payload::<ExportTraceServiceRequest>::from_encoded(Bytes::from_static(b"\x0a\x05ab"))
                 .is_err()
         );
+    }
+
+    #[test]
+    fn concat_joins_encodings_without_decoding() {
+        let a = Payload::<ExportTraceServiceRequest>::from_encoded(Bytes::from(
+            traces(2).encode_to_vec(),
+        ))
+        .unwrap();
+        let b = Payload::from_message(traces(3));
+        let mut joined = Payload::concat(vec![a, b]);
+        assert_eq!(joined.items(), 5);
+        let mut expected = traces(2);
+        expected.resource_spans.extend(traces(3).resource_spans);
+        assert_eq!(joined.message(), &expected);
     }
 
     struct Record(Mutex<Vec<usize>>, Option<ConsumeError>);

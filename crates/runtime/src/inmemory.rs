@@ -18,6 +18,25 @@ pub fn serve(addr: &str, router: axum::Router) -> Served {
     Served(addr.to_string())
 }
 
+/// The process's own address, set by [`serve_process`].
+static PROCESS_ADDR: RwLock<Option<String>> = RwLock::new(None);
+
+/// Serves the process's HTTP router at `addr` (`run`'s
+/// `--server.http.memory-addr`), the address exporters' targets name.
+pub fn serve_process(addr: &str, router: axum::Router) -> Served {
+    *PROCESS_ADDR.write() = Some(addr.to_string());
+    serve(addr, router)
+}
+
+/// The in-memory address of the process's router, for exporters' targets;
+/// Alloy's default when none is served.
+pub fn address() -> String {
+    PROCESS_ADDR
+        .read()
+        .clone()
+        .unwrap_or_else(|| DEFAULT_MEMORY_ADDR.to_string())
+}
+
 /// The router answering at in-memory address `addr` (a `host:port`), if any;
 /// call it with `tower::ServiceExt::oneshot`.
 pub fn router(addr: &str) -> Option<axum::Router> {
@@ -31,6 +50,10 @@ pub struct Served(String);
 impl Drop for Served {
     fn drop(&mut self) {
         ROUTERS.write().remove(&self.0);
+        let mut process = PROCESS_ADDR.write();
+        if process.as_deref() == Some(self.0.as_str()) {
+            *process = None;
+        }
     }
 }
 
@@ -43,7 +66,12 @@ mod tests {
         let served = serve("test.internal:1", axum::Router::new());
         assert!(router("test.internal:1").is_some());
         assert!(router("other.internal:1").is_none());
+        assert_eq!(address(), DEFAULT_MEMORY_ADDR);
+        let process = serve_process("process.internal:1", axum::Router::new());
+        assert_eq!(address(), "process.internal:1");
+        drop(process);
         drop(served);
         assert!(router("test.internal:1").is_none());
+        assert_eq!(address(), DEFAULT_MEMORY_ADDR);
     }
 }

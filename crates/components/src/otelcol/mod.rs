@@ -4,6 +4,8 @@
 
 pub mod auth;
 pub mod config;
+pub mod exporter;
+pub mod processor;
 
 use model::otlp::{Consumer, Signal};
 use syntax::decode::Block;
