@@ -4,7 +4,6 @@
 
 pub mod sink;
 pub mod targets;
-mod wire;
 
 use std::io::Write;
 

@@ -2,15 +2,14 @@
 //! metadata and distinct series (by a hash of their label set), served as JSON
 //! at `GET /stats`; `POST /reset` starts a new measurement window.
 
-use super::wire::WriteRequest;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use hashbrown::HashSet;
+use model::remote_write::{WriteRequest, decode_request};
 use parking_lot::Mutex;
-use prost::Message;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 
@@ -62,6 +61,10 @@ impl Stats {
     }
 }
 
+/// The largest decompressed request the sink takes (Prometheus's own limit
+/// is far below: it sends at most a few MiB per request).
+const MAX_DECODED: usize = 64 << 20;
+
 /// Decodes a remote-write 1.0 body: snappy block format around a protobuf
 /// `WriteRequest`.
 pub fn decode(headers: &HeaderMap, body: &[u8]) -> Result<WriteRequest, String> {
@@ -74,10 +77,7 @@ pub fn decode(headers: &HeaderMap, body: &[u8]) -> Result<WriteRequest, String> 
             "unsupported Content-Encoding {encoding:?}: remote-write 1.0 bodies are snappy"
         ));
     }
-    let raw = snap::raw::Decoder::new()
-        .decompress_vec(body)
-        .map_err(|e| format!("snappy: {e}"))?;
-    WriteRequest::decode(raw.as_slice()).map_err(|e| format!("protobuf: {e}"))
+    decode_request(body, MAX_DECODED)
 }
 
 /// The sink's HTTP API: `POST /api/v1/write` (and `/api/v1/push`, Mimir's name),
@@ -120,7 +120,7 @@ async fn reset(State(stats): State<Arc<Mutex<Stats>>>) -> StatusCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::prom::wire::{Label, Sample, TimeSeries};
+    use model::remote_write::{Label, Sample, TimeSeries, encode_request};
 
     fn series(labels: &[(&str, &str)], samples: usize) -> TimeSeries {
         TimeSeries {
@@ -141,12 +141,6 @@ mod tests {
         }
     }
 
-    fn encoded(request: &WriteRequest) -> Vec<u8> {
-        snap::raw::Encoder::new()
-            .compress_vec(&request.encode_to_vec())
-            .unwrap()
-    }
-
     fn snappy_headers() -> HeaderMap {
         let mut headers = HeaderMap::new();
         headers.insert("content-encoding", "snappy".parse().unwrap());
@@ -164,7 +158,7 @@ mod tests {
             ],
             metadata: Vec::new(),
         };
-        let body = encoded(&request);
+        let body = encode_request(&request);
         let decoded = decode(&snappy_headers(), &body).unwrap();
         let mut stats = Stats::default();
         stats.record(&decoded, body.len());
@@ -181,7 +175,7 @@ mod tests {
         assert!(err.contains("Content-Encoding"), "{err}");
         let err = decode(&snappy_headers(), b"\xff\xff\xff").unwrap_err();
         assert!(err.starts_with("snappy:"), "{err}");
-        let not_protobuf = snap::raw::Encoder::new().compress_vec(b"\xff\xff").unwrap();
+        let not_protobuf = model::remote_write::compress(b"\xff\xff");
         let err = decode(&snappy_headers(), &not_protobuf).unwrap_err();
         assert!(err.starts_with("protobuf:"), "{err}");
     }
