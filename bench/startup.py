@@ -57,6 +57,8 @@ def rss_mib(pid):
 
 def stop(proc):
     """Ends a process politely (SIGTERM), forcibly after 30 s."""
+    if proc.poll() is not None:
+        return
     proc.send_signal(signal.SIGTERM)
     try:
         proc.wait(timeout=30)

@@ -1,5 +1,6 @@
 //! Load generators and whole-process benchmarks for ferroalloy: an OTLP load
-//! generator (`otlp-load`), a counting OTLP sink (`otlp-sink`) and what they
+//! generator (`otlp-load`), a counting OTLP sink (`otlp-sink`), the Prometheus
+//! scrape-target generator and remote-write sink (`prom`), and what the OTLP tools
 //! share — the signals, pre-encoded realistic requests, a cheap item count
 //! from protobuf bytes, gRPC framing and body compression.
 
@@ -7,6 +8,7 @@ pub mod client;
 pub mod compression;
 pub mod grpc;
 pub mod load;
+pub mod prom;
 pub mod requests;
 pub mod sink;
 pub mod wire;
