@@ -17,8 +17,9 @@ use model::metrics::{Exemplar, Metadata, MetricType, MetricsBatch, Sample, stale
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{InstrumentationScope, KeyValue};
 use opentelemetry_proto::tonic::metrics::v1::{
-    AggregationTemporality, DataPointFlags, ExponentialHistogramDataPoint, HistogramDataPoint,
-    Metric, NumberDataPoint, SummaryDataPoint, exemplar, metric::Data, number_data_point,
+    AggregationTemporality, DataPointFlags, Exemplar as OtlpExemplar,
+    ExponentialHistogramDataPoint, HistogramDataPoint, Metric, NumberDataPoint, SummaryDataPoint,
+    exemplar, metric::Data, number_data_point,
 };
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use parking_lot::Mutex;
@@ -156,7 +157,8 @@ fn set(labels: &mut Labels, name: impl Into<String>, value: String) {
 }
 
 fn set_attributes<'a>(labels: &mut Labels, attributes: impl IntoIterator<Item = &'a KeyValue>) {
-    for kv in attributes {
+    // An empty key has no label name Prometheus would take.
+    for kv in attributes.into_iter().filter(|kv| !kv.key.is_empty()) {
         set(labels, label_name(&kv.key), as_string(kv.value.as_ref()));
     }
 }
@@ -361,13 +363,8 @@ impl Writer<'_> {
         self.write(labels, self.info_time(), 1.0);
     }
 
-    fn point_time(
-        &self,
-        time_unix_nano: u64,
-        start_unix_nano: u64,
-        flags: u32,
-        cumulative: bool,
-    ) -> PointTime {
+    fn point_time(&self, point: &impl DataPoint, cumulative: bool) -> PointTime {
+        let (time_unix_nano, start_unix_nano, flags) = point.times();
         let start =
             (cumulative && self.options.start_timestamp_zero_ingestion && start_unix_nano > 0)
                 .then(|| nanos_to_millis(start_unix_nano));
@@ -378,73 +375,59 @@ impl Writer<'_> {
         }
     }
 
-    fn name(&self, metric: &Metric, kind: NameKind) -> String {
-        metric_name(
+    /// The Prometheus name of `metric` as a family of `metric_type`, whose
+    /// metadata goes into the batch.
+    fn family(&mut self, metric: &Metric, kind: NameKind, metric_type: MetricType) -> String {
+        let name = metric_name(
             &metric.name,
             &metric.unit,
             kind,
             self.options.add_metric_suffixes,
-        )
+        );
+        self.metadata(&name, metric_type, &metric.description, &metric.unit);
+        name
     }
 
     fn metric(&mut self, base: &BaseLabels, metric: &Metric) {
         const CUMULATIVE: i32 = AggregationTemporality::Cumulative as i32;
         match &metric.data {
             Some(Data::Gauge(gauge)) => {
-                let name = self.name(metric, NameKind::Gauge);
-                self.metadata(&name, MetricType::Gauge, &metric.description, &metric.unit);
+                let name = self.family(metric, NameKind::Gauge, MetricType::Gauge);
                 for point in &gauge.data_points {
                     self.number(base, &name, point, false);
                 }
             }
             Some(Data::Sum(sum)) if sum.aggregation_temporality == CUMULATIVE => {
-                let (kind, metric_type) = if sum.is_monotonic {
-                    (NameKind::Counter, MetricType::Counter)
+                let name = if sum.is_monotonic {
+                    self.family(metric, NameKind::Counter, MetricType::Counter)
                 } else {
-                    (NameKind::Gauge, MetricType::Gauge)
+                    self.family(metric, NameKind::Gauge, MetricType::Gauge)
                 };
-                let name = self.name(metric, kind);
-                self.metadata(&name, metric_type, &metric.description, &metric.unit);
                 for point in &sum.data_points {
                     self.number(base, &name, point, sum.is_monotonic);
                 }
             }
             Some(Data::Histogram(histogram)) if histogram.aggregation_temporality == CUMULATIVE => {
-                let name = self.name(metric, NameKind::Other);
-                self.metadata(
-                    &name,
-                    MetricType::Histogram,
-                    &metric.description,
-                    &metric.unit,
-                );
+                let names =
+                    FamilyNames::new(self.family(metric, NameKind::Other, MetricType::Histogram));
                 for point in &histogram.data_points {
-                    self.histogram(base, &name, point);
+                    self.histogram(base, &names, point);
                 }
             }
             Some(Data::ExponentialHistogram(histogram))
                 if histogram.aggregation_temporality == CUMULATIVE =>
             {
-                let name = self.name(metric, NameKind::Other);
-                self.metadata(
-                    &name,
-                    MetricType::Histogram,
-                    &metric.description,
-                    &metric.unit,
-                );
+                let names =
+                    FamilyNames::new(self.family(metric, NameKind::Other, MetricType::Histogram));
                 for point in &histogram.data_points {
-                    self.exponential_histogram(base, &name, point);
+                    self.exponential_histogram(base, &names, point);
                 }
             }
             Some(Data::Summary(summary)) => {
-                let name = self.name(metric, NameKind::Other);
-                self.metadata(
-                    &name,
-                    MetricType::Summary,
-                    &metric.description,
-                    &metric.unit,
-                );
+                let names =
+                    FamilyNames::new(self.family(metric, NameKind::Other, MetricType::Summary));
                 for point in &summary.data_points {
-                    self.summary(base, &name, point);
+                    self.summary(base, &names, point);
                 }
             }
             Some(Data::Sum(_) | Data::Histogram(_) | Data::ExponentialHistogram(_)) => {
@@ -455,12 +438,7 @@ impl Writer<'_> {
     }
 
     fn number(&mut self, base: &BaseLabels, name: &str, point: &NumberDataPoint, counter: bool) {
-        let time = self.point_time(
-            point.time_unix_nano,
-            point.start_time_unix_nano,
-            point.flags,
-            counter,
-        );
+        let time = self.point_time(point, counter);
         let labels = base.series(name, None, &point.attributes);
         if let Some(series) = self.write(labels, time, number_value(point))
             && counter
@@ -472,7 +450,7 @@ impl Writer<'_> {
     fn exemplars<'e>(
         &mut self,
         series: &Arc<Labels>,
-        exemplars: impl IntoIterator<Item = &'e opentelemetry_proto::tonic::metrics::v1::Exemplar>,
+        exemplars: impl IntoIterator<Item = &'e OtlpExemplar>,
     ) {
         for exemplar in exemplars {
             self.batch.exemplars.push(Exemplar {
@@ -485,40 +463,34 @@ impl Writer<'_> {
         }
     }
 
-    /// `_sum` (when present), `_count`, and the cumulative buckets
-    /// `bounds` (sorted ascending, with their own counts) followed by `+Inf`.
-    #[allow(clippy::too_many_arguments)]
+    /// `_sum` (when present), `_count`, the cumulative `buckets` (sorted by
+    /// upper bound, each with its own count) and `+Inf`; each exemplar goes
+    /// to the first bucket that holds its value.
     fn classic_histogram(
         &mut self,
         base: &BaseLabels,
-        name: &str,
-        attributes: &[KeyValue],
-        time: PointTime,
-        sum: Option<f64>,
-        count: u64,
+        names: &FamilyNames,
+        point: &impl HistogramPoint,
         buckets: &[(f64, u64)],
-        exemplars: &[opentelemetry_proto::tonic::metrics::v1::Exemplar],
     ) {
-        if let Some(sum) = sum {
-            self.write(
-                base.series(&format!("{name}_sum"), None, attributes),
-                time,
-                sum,
-            );
+        let time = self.point_time(point, true);
+        let attributes = point.attributes();
+        let count = point.count();
+        if let Some(sum) = point.sum() {
+            self.write(base.series(&names.sum, None, attributes), time, sum);
         }
         self.write(
-            base.series(&format!("{name}_count"), None, attributes),
+            base.series(&names.count, None, attributes),
             time,
             count as f64,
         );
-        let bucket_name = format!("{name}_bucket");
-        let mut by_value: Vec<_> = exemplars.iter().collect();
+        let mut by_value: Vec<_> = point.exemplars().iter().collect();
         by_value.sort_by(|a, b| exemplar_value(a).total_cmp(&exemplar_value(b)));
         let mut pending = by_value.as_slice();
         let mut cumulative = 0u64;
         for &(bound, bucket_count) in buckets {
             cumulative = cumulative.saturating_add(bucket_count);
-            let labels = base.series(&bucket_name, Some(("le", float_label(bound))), attributes);
+            let labels = base.series(&names.bucket, Some(("le", float_label(bound))), attributes);
             let inside = pending
                 .iter()
                 .take_while(|e| exemplar_value(e) <= bound)
@@ -528,19 +500,13 @@ impl Writer<'_> {
             }
             pending = &pending[inside..];
         }
-        let labels = base.series(&bucket_name, Some(("le", "+Inf".to_owned())), attributes);
+        let labels = base.series(&names.bucket, Some(("le", "+Inf".to_owned())), attributes);
         if let Some(series) = self.write(labels, time, count as f64) {
             self.exemplars(&series, pending.iter().copied());
         }
     }
 
-    fn histogram(&mut self, base: &BaseLabels, name: &str, point: &HistogramDataPoint) {
-        let time = self.point_time(
-            point.time_unix_nano,
-            point.start_time_unix_nano,
-            point.flags,
-            true,
-        );
+    fn histogram(&mut self, base: &BaseLabels, names: &FamilyNames, point: &HistogramDataPoint) {
         let mut buckets: Vec<(f64, u64)> = point
             .explicit_bounds
             .iter()
@@ -548,60 +514,30 @@ impl Writer<'_> {
             .zip(point.bucket_counts.iter().copied())
             .collect();
         buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
-        self.classic_histogram(
-            base,
-            name,
-            &point.attributes,
-            time,
-            point.sum,
-            point.count,
-            &buckets,
-            &point.exemplars,
-        );
+        self.classic_histogram(base, names, point, &buckets);
     }
 
     fn exponential_histogram(
         &mut self,
         base: &BaseLabels,
-        name: &str,
+        names: &FamilyNames,
         point: &ExponentialHistogramDataPoint,
     ) {
-        let Some(buckets) = exponential_buckets(point) else {
-            self.dropped.exponential_histogram += 1;
-            return;
-        };
-        let time = self.point_time(
-            point.time_unix_nano,
-            point.start_time_unix_nano,
-            point.flags,
-            true,
-        );
-        self.classic_histogram(
-            base,
-            name,
-            &point.attributes,
-            time,
-            point.sum,
-            point.count,
-            &buckets,
-            &point.exemplars,
-        );
+        match exponential_buckets(point) {
+            Some(buckets) => self.classic_histogram(base, names, point, &buckets),
+            None => self.dropped.exponential_histogram += 1,
+        }
     }
 
-    fn summary(&mut self, base: &BaseLabels, name: &str, point: &SummaryDataPoint) {
-        let time = self.point_time(
-            point.time_unix_nano,
-            point.start_time_unix_nano,
-            point.flags,
-            true,
-        );
+    fn summary(&mut self, base: &BaseLabels, names: &FamilyNames, point: &SummaryDataPoint) {
+        let time = self.point_time(point, true);
         self.write(
-            base.series(&format!("{name}_sum"), None, &point.attributes),
+            base.series(&names.sum, None, &point.attributes),
             time,
             point.sum,
         );
         self.write(
-            base.series(&format!("{name}_count"), None, &point.attributes),
+            base.series(&names.count, None, &point.attributes),
             time,
             point.count as f64,
         );
@@ -611,7 +547,7 @@ impl Writer<'_> {
         };
         for quantile in &point.quantile_values {
             let labels = base.series(
-                name,
+                &names.family,
                 Some(("quantile", float_label(quantile.quantile))),
                 &point.attributes,
             );
@@ -620,7 +556,78 @@ impl Writer<'_> {
     }
 }
 
-fn exemplar_value(exemplar: &opentelemetry_proto::tonic::metrics::v1::Exemplar) -> f64 {
+/// The series names of a histogram or summary family, made once per metric.
+struct FamilyNames {
+    family: String,
+    sum: String,
+    count: String,
+    bucket: String,
+}
+
+impl FamilyNames {
+    fn new(family: String) -> FamilyNames {
+        FamilyNames {
+            sum: format!("{family}_sum"),
+            count: format!("{family}_count"),
+            bucket: format!("{family}_bucket"),
+            family,
+        }
+    }
+}
+
+/// What every kind of data point has.
+trait DataPoint {
+    /// Time, start time (ns since the epoch) and flags.
+    fn times(&self) -> (u64, u64, u32);
+    fn attributes(&self) -> &[KeyValue];
+}
+
+/// What explicit and exponential histogram points share.
+trait HistogramPoint: DataPoint {
+    fn sum(&self) -> Option<f64>;
+    fn count(&self) -> u64;
+    fn exemplars(&self) -> &[OtlpExemplar];
+}
+
+macro_rules! data_point {
+    ($($point:ty),*) => {$(
+        impl DataPoint for $point {
+            fn times(&self) -> (u64, u64, u32) {
+                (self.time_unix_nano, self.start_time_unix_nano, self.flags)
+            }
+            fn attributes(&self) -> &[KeyValue] {
+                &self.attributes
+            }
+        }
+    )*};
+}
+
+data_point!(
+    NumberDataPoint,
+    HistogramDataPoint,
+    ExponentialHistogramDataPoint,
+    SummaryDataPoint
+);
+
+macro_rules! histogram_point {
+    ($($point:ty),*) => {$(
+        impl HistogramPoint for $point {
+            fn sum(&self) -> Option<f64> {
+                self.sum
+            }
+            fn count(&self) -> u64 {
+                self.count
+            }
+            fn exemplars(&self) -> &[OtlpExemplar] {
+                &self.exemplars
+            }
+        }
+    )*};
+}
+
+histogram_point!(HistogramDataPoint, ExponentialHistogramDataPoint);
+
+fn exemplar_value(exemplar: &OtlpExemplar) -> f64 {
     match exemplar.value {
         Some(exemplar::Value::AsDouble(v)) => v,
         Some(exemplar::Value::AsInt(v)) => v as f64,
@@ -628,7 +635,7 @@ fn exemplar_value(exemplar: &opentelemetry_proto::tonic::metrics::v1::Exemplar) 
     }
 }
 
-fn exemplar_labels(exemplar: &opentelemetry_proto::tonic::metrics::v1::Exemplar) -> Labels {
+fn exemplar_labels(exemplar: &OtlpExemplar) -> Labels {
     let mut labels = Labels::new();
     set(&mut labels, "trace_id", hex_id(&exemplar.trace_id));
     set(&mut labels, "span_id", hex_id(&exemplar.span_id));
