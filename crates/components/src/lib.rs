@@ -26,6 +26,7 @@ pub fn registry() -> Registry {
     registry.register(Registration::of::<otelcol::exporter::debug::DebugExporter>("otelcol.exporter.debug", Experimental));
     registry.register(Registration::of::<otelcol::exporter::otlp::OtlpExporter>("otelcol.exporter.otlp", Ga));
     registry.register(Registration::of::<otelcol::exporter::otlphttp::OtlpHttpExporter>("otelcol.exporter.otlphttp", Ga));
+    registry.register(Registration::of::<otelcol::exporter::prometheus::PrometheusExporter>("otelcol.exporter.prometheus", Ga));
     registry.register(Registration::of::<otelcol::processor::attributes::AttributesProcessor>("otelcol.processor.attributes", Ga));
     registry.register(Registration::of::<otelcol::processor::batch::Batch>("otelcol.processor.batch", Ga));
     registry.register(Registration::of::<otelcol::processor::memory_limiter::MemoryLimiter>("otelcol.processor.memory_limiter", Ga));

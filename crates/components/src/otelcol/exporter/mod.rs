@@ -11,6 +11,7 @@ pub mod debug;
 mod metrics;
 pub mod otlp;
 pub mod otlphttp;
+pub mod prometheus;
 mod queue;
 mod retry;
 mod sender;

@@ -6,7 +6,7 @@
 
 mod detailed;
 mod normal;
-mod values;
+pub(crate) mod values;
 
 use super::component::Exports;
 use crate::otelcol::DebugMetrics;
