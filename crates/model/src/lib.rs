@@ -7,5 +7,8 @@ pub mod labels;
 pub mod metrics;
 pub mod otlp;
 pub mod otlp_json;
+mod otlp_wire;
 pub mod relabel;
+pub mod remote_write;
 pub mod target;
+pub mod time;

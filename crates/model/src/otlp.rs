@@ -121,10 +121,15 @@ impl<M: Request> Payload<M> {
     }
 
     /// Takes protobuf bytes, checking that they are a well-formed request.
+    /// A walk over the wire format checks and counts without decoding;
+    /// what it cannot vouch for is decoded, so prost decides and says why.
     pub fn from_encoded(bytes: Bytes) -> Result<Payload<M>, prost::DecodeError> {
-        let message = M::decode(bytes.clone())?;
+        let items = match crate::otlp_wire::items(M::SIGNAL, &bytes) {
+            Some(items) => items,
+            None => M::decode(bytes.clone())?.item_count(),
+        };
         Ok(Payload {
-            items: message.item_count(),
+            items,
             encoded: Some(bytes),
             decoded: None,
         })

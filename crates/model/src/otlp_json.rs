@@ -37,8 +37,11 @@ use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::{
     ResourceSpans, ScopeSpans, Span, Status, span, status::StatusCode,
 };
-use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::fmt;
+use tree::Json;
+
+mod tree;
 
 /// Why a JSON document is not a valid OTLP message, and where.
 #[derive(Clone, Debug, PartialEq)]
@@ -70,7 +73,7 @@ type Result<T> = std::result::Result<T, JsonError>;
 
 /// Decodes the document and reads its top-level object with `read`.
 fn decode<T>(json: &[u8], read: fn(&Fields) -> Result<T>) -> Result<T> {
-    let value: Value = serde_json::from_slice(json).map_err(|e| JsonError {
+    let value = Json::parse(json).map_err(|e| JsonError {
         path: String::new(),
         reason: format!("invalid JSON: {e}"),
     })?;
@@ -85,22 +88,86 @@ fn encode(write: impl FnOnce(&mut Object)) -> Vec<u8> {
     out
 }
 
-macro_rules! otlp_json {
-    ($message:ty, $read:ident, $write:ident) => {
-        impl OtlpJson for $message {
+/// The three export requests share their envelope: resources, each with
+/// scopes, each with the signal's items.
+macro_rules! request_json {
+    ($request:ident { $resources:ident: $resources_key:literal },
+     $resource:ident { $scopes:ident: $scopes_key:literal },
+     $scope:ident { $items:ident: $items_key:literal },
+     $read_item:ident, $write_item:ident) => {
+        impl OtlpJson for $request {
             fn from_json(json: &[u8]) -> Result<Self> {
-                decode(json, $read)
+                decode(json, |f| {
+                    Ok($request {
+                        $resources: f.messages($resources_key, |f| {
+                            Ok($resource {
+                                resource: f.message("resource", read_resource)?,
+                                $scopes: f.messages($scopes_key, |f| {
+                                    Ok($scope {
+                                        scope: f.message("scope", read_scope)?,
+                                        $items: f.messages($items_key, $read_item)?,
+                                        schema_url: f.string("schemaUrl")?,
+                                    })
+                                })?,
+                                schema_url: f.string("schemaUrl")?,
+                            })
+                        })?,
+                    })
+                })
             }
+
             fn to_json(&self) -> Vec<u8> {
-                encode(|o| $write(o, self))
+                encode(|o| {
+                    o.messages($resources_key, &self.$resources, |o, r| {
+                        o.message("resource", r.resource.as_ref(), write_resource);
+                        o.messages($scopes_key, &r.$scopes, |o, s| {
+                            o.message("scope", s.scope.as_ref(), write_scope);
+                            o.messages($items_key, &s.$items, $write_item);
+                            o.string("schemaUrl", &s.schema_url);
+                        });
+                        o.string("schemaUrl", &r.schema_url);
+                    })
+                })
             }
         }
     };
 }
 
-otlp_json!(ExportTraceServiceRequest, read_traces, write_traces);
-otlp_json!(ExportMetricsServiceRequest, read_metrics, write_metrics);
-otlp_json!(ExportLogsServiceRequest, read_logs, write_logs);
+request_json!(
+    ExportTraceServiceRequest {
+        resource_spans: "resourceSpans"
+    },
+    ResourceSpans {
+        scope_spans: "scopeSpans"
+    },
+    ScopeSpans { spans: "spans" },
+    read_span,
+    write_span
+);
+request_json!(
+    ExportMetricsServiceRequest {
+        resource_metrics: "resourceMetrics"
+    },
+    ResourceMetrics {
+        scope_metrics: "scopeMetrics"
+    },
+    ScopeMetrics { metrics: "metrics" },
+    read_metric,
+    write_metric
+);
+request_json!(
+    ExportLogsServiceRequest {
+        resource_logs: "resourceLogs"
+    },
+    ResourceLogs {
+        scope_logs: "scopeLogs"
+    },
+    ScopeLogs {
+        log_records: "logRecords"
+    },
+    read_log_record,
+    write_log_record
+);
 
 // ---------------------------------------------------------------------------
 // Where in the document: a chain of keys and indexes on the stack, rendered
@@ -171,34 +238,33 @@ impl<'a> Path<'a> {
 // ---------------------------------------------------------------------------
 // Scalars.
 
-fn unsigned(value: &Value, path: &Path) -> Result<u64> {
+fn unsigned(value: &Json, path: &Path) -> Result<u64> {
     let parsed = match value {
-        Value::Number(n) => n.as_u64().or_else(|| {
-            n.as_f64()
-                .filter(|f| f.fract() == 0.0 && *f >= 0.0)
-                .map(|f| f as u64)
-        }),
-        Value::String(s) => s.parse().ok(),
+        Json::Unsigned(n) => Some(*n),
+        Json::Float(f) if f.fract() == 0.0 && *f >= 0.0 && *f < u64::MAX as f64 => Some(*f as u64),
+        Json::Str(s) => s.parse().ok(),
         _ => None,
     };
     parsed.ok_or_else(|| path.error(format!("expected an unsigned integer, got {value}")))
 }
 
-fn signed(value: &Value, path: &Path) -> Result<i64> {
+fn signed(value: &Json, path: &Path) -> Result<i64> {
     let parsed = match value {
-        Value::Number(n) => n
-            .as_i64()
-            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
-        Value::String(s) => s.parse().ok(),
+        Json::Signed(n) => Some(*n),
+        Json::Unsigned(n) => i64::try_from(*n).ok(),
+        Json::Float(f) if f.fract() == 0.0 && f.abs() < i64::MAX as f64 => Some(*f as i64),
+        Json::Str(s) => s.parse().ok(),
         _ => None,
     };
     parsed.ok_or_else(|| path.error(format!("expected an integer, got {value}")))
 }
 
-fn double(value: &Value, path: &Path) -> Result<f64> {
+fn double(value: &Json, path: &Path) -> Result<f64> {
     let parsed = match value {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => match s.as_str() {
+        Json::Unsigned(n) => Some(*n as f64),
+        Json::Signed(n) => Some(*n as f64),
+        Json::Float(f) => Some(*f),
+        Json::Str(s) => match s.as_ref() {
             "NaN" => Some(f64::NAN),
             "Infinity" => Some(f64::INFINITY),
             "-Infinity" => Some(f64::NEG_INFINITY),
@@ -285,27 +351,23 @@ fn base64_encode(bytes: &[u8], out: &mut Vec<u8>) {
 // Reading an object's fields. `null` is the same as an absent key.
 
 struct Fields<'a> {
-    map: &'a Map<String, Value>,
+    pairs: &'a [(Cow<'a, str>, Json<'a>)],
     path: &'a Path<'a>,
 }
 
 impl<'a> Fields<'a> {
-    fn of(value: &'a Value, path: &'a Path<'a>) -> Result<Fields<'a>> {
+    fn of(value: &'a Json<'a>, path: &'a Path<'a>) -> Result<Fields<'a>> {
         match value {
-            Value::Object(map) => Ok(Fields { map, path }),
+            Json::Object(pairs) => Ok(Fields { pairs, path }),
             other => Err(path.error(format!("expected an object, got {other}"))),
         }
     }
 
-    fn get(&self, key: &str) -> Option<&'a Value> {
-        self.map.get(key).filter(|v| !v.is_null())
+    fn get(&self, key: &str) -> Option<&'a Json<'a>> {
+        Json::field(self.pairs, key).filter(|v| !matches!(v, Json::Null))
     }
 
-    fn scalar<T: Default>(
-        &self,
-        key: &str,
-        read: impl Fn(&Value, &Path) -> Result<T>,
-    ) -> Result<T> {
+    fn scalar<T: Default>(&self, key: &str, read: impl Fn(&Json, &Path) -> Result<T>) -> Result<T> {
         match self.get(key) {
             Some(value) => read(value, &self.path.key(key)),
             None => Ok(T::default()),
@@ -314,14 +376,14 @@ impl<'a> Fields<'a> {
 
     fn string(&self, key: &str) -> Result<String> {
         self.scalar(key, |value, path| match value {
-            Value::String(s) => Ok(s.clone()),
+            Json::Str(s) => Ok(s.to_string()),
             other => Err(path.error(format!("expected a string, got {other}"))),
         })
     }
 
     fn boolean(&self, key: &str) -> Result<bool> {
         self.scalar(key, |value, path| match value {
-            Value::Bool(b) => Ok(*b),
+            Json::Bool(b) => Ok(*b),
             other => Err(path.error(format!("expected a boolean, got {other}"))),
         })
     }
@@ -353,7 +415,7 @@ impl<'a> Fields<'a> {
     /// An enum: its number, or leniently its name.
     fn enumeration(&self, key: &str, by_name: fn(&str) -> Option<i32>) -> Result<i32> {
         self.scalar(key, |value, path| match value {
-            Value::String(name) if !name.starts_with(|c: char| c.is_ascii_digit() || c == '-') => {
+            Json::Str(name) if !name.starts_with(|c: char| c.is_ascii_digit() || c == '-') => {
                 by_name(name).ok_or_else(|| path.error(format!("unknown enum value {name:?}")))
             }
             other => narrow(signed(other, path)? as i128, path),
@@ -362,7 +424,7 @@ impl<'a> Fields<'a> {
 
     fn text(&self, key: &str, decode: fn(&str, &Path) -> Result<Vec<u8>>) -> Result<Vec<u8>> {
         self.scalar(key, |value, path| match value {
-            Value::String(s) => decode(s, path),
+            Json::Str(s) => decode(s, path),
             other => Err(path.error(format!("expected a string, got {other}"))),
         })
     }
@@ -376,12 +438,12 @@ impl<'a> Fields<'a> {
         self.text(key, base64_decode)
     }
 
-    fn list<T>(&self, key: &str, read: impl Fn(&Value, &Path) -> Result<T>) -> Result<Vec<T>> {
+    fn list<T>(&self, key: &str, read: impl Fn(&Json, &Path) -> Result<T>) -> Result<Vec<T>> {
         let Some(value) = self.get(key) else {
             return Ok(Vec::new());
         };
         let path = self.path.key(key);
-        let Value::Array(items) = value else {
+        let Json::Array(items) = value else {
             return Err(path.error(format!("expected an array, got {value}")));
         };
         items
@@ -650,7 +712,7 @@ fn write_scope(o: &mut Object, s: &InstrumentationScope) {
 
 fn read_strings(f: &Fields, key: &str) -> Result<Vec<String>> {
     f.list(key, |value, path| match value {
-        Value::String(s) => Ok(s.clone()),
+        Json::Str(s) => Ok(s.to_string()),
         other => Err(path.error(format!("expected a string, got {other}"))),
     })
 }
@@ -691,44 +753,6 @@ fn write_resource(o: &mut Object, r: &Resource) {
 
 // ---------------------------------------------------------------------------
 // Traces.
-
-fn read_traces(f: &Fields) -> Result<ExportTraceServiceRequest> {
-    Ok(ExportTraceServiceRequest {
-        resource_spans: f.messages("resourceSpans", read_resource_spans)?,
-    })
-}
-
-fn write_traces(o: &mut Object, r: &ExportTraceServiceRequest) {
-    o.messages("resourceSpans", &r.resource_spans, write_resource_spans);
-}
-
-fn read_resource_spans(f: &Fields) -> Result<ResourceSpans> {
-    Ok(ResourceSpans {
-        resource: f.message("resource", read_resource)?,
-        scope_spans: f.messages("scopeSpans", read_scope_spans)?,
-        schema_url: f.string("schemaUrl")?,
-    })
-}
-
-fn write_resource_spans(o: &mut Object, r: &ResourceSpans) {
-    o.message("resource", r.resource.as_ref(), write_resource);
-    o.messages("scopeSpans", &r.scope_spans, write_scope_spans);
-    o.string("schemaUrl", &r.schema_url);
-}
-
-fn read_scope_spans(f: &Fields) -> Result<ScopeSpans> {
-    Ok(ScopeSpans {
-        scope: f.message("scope", read_scope)?,
-        spans: f.messages("spans", read_span)?,
-        schema_url: f.string("schemaUrl")?,
-    })
-}
-
-fn write_scope_spans(o: &mut Object, s: &ScopeSpans) {
-    o.message("scope", s.scope.as_ref(), write_scope);
-    o.messages("spans", &s.spans, write_span);
-    o.string("schemaUrl", &s.schema_url);
-}
 
 fn read_span(f: &Fields) -> Result<Span> {
     Ok(Span {
@@ -822,48 +846,6 @@ fn write_status(o: &mut Object, s: &Status) {
 
 // ---------------------------------------------------------------------------
 // Metrics.
-
-fn read_metrics(f: &Fields) -> Result<ExportMetricsServiceRequest> {
-    Ok(ExportMetricsServiceRequest {
-        resource_metrics: f.messages("resourceMetrics", read_resource_metrics)?,
-    })
-}
-
-fn write_metrics(o: &mut Object, r: &ExportMetricsServiceRequest) {
-    o.messages(
-        "resourceMetrics",
-        &r.resource_metrics,
-        write_resource_metrics,
-    );
-}
-
-fn read_resource_metrics(f: &Fields) -> Result<ResourceMetrics> {
-    Ok(ResourceMetrics {
-        resource: f.message("resource", read_resource)?,
-        scope_metrics: f.messages("scopeMetrics", read_scope_metrics)?,
-        schema_url: f.string("schemaUrl")?,
-    })
-}
-
-fn write_resource_metrics(o: &mut Object, r: &ResourceMetrics) {
-    o.message("resource", r.resource.as_ref(), write_resource);
-    o.messages("scopeMetrics", &r.scope_metrics, write_scope_metrics);
-    o.string("schemaUrl", &r.schema_url);
-}
-
-fn read_scope_metrics(f: &Fields) -> Result<ScopeMetrics> {
-    Ok(ScopeMetrics {
-        scope: f.message("scope", read_scope)?,
-        metrics: f.messages("metrics", read_metric)?,
-        schema_url: f.string("schemaUrl")?,
-    })
-}
-
-fn write_scope_metrics(o: &mut Object, s: &ScopeMetrics) {
-    o.message("scope", s.scope.as_ref(), write_scope);
-    o.messages("metrics", &s.metrics, write_metric);
-    o.string("schemaUrl", &s.schema_url);
-}
 
 fn temporality(f: &Fields) -> Result<i32> {
     f.enumeration("aggregationTemporality", |n| {
@@ -973,15 +955,29 @@ fn write_u64s(o: &mut Object, key: &str, values: &[u64]) {
     });
 }
 
-fn read_number_point(f: &Fields) -> Result<NumberDataPoint> {
-    use number_data_point::Value as V;
-    let value = if f.get("asDouble").is_some() {
-        Some(V::AsDouble(f.f64("asDouble")?))
+/// The `asDouble` / `asInt` oneof of data points and exemplars.
+fn read_number<T>(f: &Fields, double: fn(f64) -> T, int: fn(i64) -> T) -> Result<Option<T>> {
+    Ok(if f.get("asDouble").is_some() {
+        Some(double(f.f64("asDouble")?))
     } else if f.get("asInt").is_some() {
-        Some(V::AsInt(f.i64("asInt")?))
+        Some(int(f.i64("asInt")?))
     } else {
         None
-    };
+    })
+}
+
+/// Writes the number oneof: `Ok` a double, `Err` an integer.
+fn write_number(o: &mut Object, value: Option<std::result::Result<f64, i64>>) {
+    match value {
+        Some(Ok(d)) => o.double_always("asDouble", d),
+        Some(Err(i)) => o.raw("asInt", &format!("\"{i}\"")),
+        None => {}
+    }
+}
+
+fn read_number_point(f: &Fields) -> Result<NumberDataPoint> {
+    use number_data_point::Value as V;
+    let value = read_number(f, V::AsDouble, V::AsInt)?;
     Ok(NumberDataPoint {
         attributes: f.messages("attributes", read_key_value)?,
         start_time_unix_nano: f.u64("startTimeUnixNano")?,
@@ -997,11 +993,13 @@ fn write_number_point(o: &mut Object, p: &NumberDataPoint) {
     o.messages("attributes", &p.attributes, write_key_value);
     o.int64("startTimeUnixNano", p.start_time_unix_nano);
     o.int64("timeUnixNano", p.time_unix_nano);
-    match p.value {
-        Some(V::AsDouble(d)) => o.double_always("asDouble", d),
-        Some(V::AsInt(i)) => o.raw("asInt", &format!("\"{i}\"")),
-        None => {}
-    }
+    write_number(
+        o,
+        p.value.map(|v| match v {
+            V::AsDouble(d) => Ok(d),
+            V::AsInt(i) => Err(i),
+        }),
+    );
     o.messages("exemplars", &p.exemplars, write_exemplar);
     o.int32("flags", p.flags);
 }
@@ -1118,13 +1116,7 @@ fn write_summary_point(o: &mut Object, p: &SummaryDataPoint) {
 
 fn read_exemplar(f: &Fields) -> Result<Exemplar> {
     use exemplar::Value as V;
-    let value = if f.get("asDouble").is_some() {
-        Some(V::AsDouble(f.f64("asDouble")?))
-    } else if f.get("asInt").is_some() {
-        Some(V::AsInt(f.i64("asInt")?))
-    } else {
-        None
-    };
+    let value = read_number(f, V::AsDouble, V::AsInt)?;
     Ok(Exemplar {
         filtered_attributes: f.messages("filteredAttributes", read_key_value)?,
         time_unix_nano: f.u64("timeUnixNano")?,
@@ -1142,55 +1134,19 @@ fn write_exemplar(o: &mut Object, e: &Exemplar) {
         write_key_value,
     );
     o.int64("timeUnixNano", e.time_unix_nano);
-    match e.value {
-        Some(V::AsDouble(d)) => o.double_always("asDouble", d),
-        Some(V::AsInt(i)) => o.raw("asInt", &format!("\"{i}\"")),
-        None => {}
-    }
+    write_number(
+        o,
+        e.value.map(|v| match v {
+            V::AsDouble(d) => Ok(d),
+            V::AsInt(i) => Err(i),
+        }),
+    );
     o.id("spanId", &e.span_id);
     o.id("traceId", &e.trace_id);
 }
 
 // ---------------------------------------------------------------------------
 // Logs.
-
-fn read_logs(f: &Fields) -> Result<ExportLogsServiceRequest> {
-    Ok(ExportLogsServiceRequest {
-        resource_logs: f.messages("resourceLogs", read_resource_logs)?,
-    })
-}
-
-fn write_logs(o: &mut Object, r: &ExportLogsServiceRequest) {
-    o.messages("resourceLogs", &r.resource_logs, write_resource_logs);
-}
-
-fn read_resource_logs(f: &Fields) -> Result<ResourceLogs> {
-    Ok(ResourceLogs {
-        resource: f.message("resource", read_resource)?,
-        scope_logs: f.messages("scopeLogs", read_scope_logs)?,
-        schema_url: f.string("schemaUrl")?,
-    })
-}
-
-fn write_resource_logs(o: &mut Object, r: &ResourceLogs) {
-    o.message("resource", r.resource.as_ref(), write_resource);
-    o.messages("scopeLogs", &r.scope_logs, write_scope_logs);
-    o.string("schemaUrl", &r.schema_url);
-}
-
-fn read_scope_logs(f: &Fields) -> Result<ScopeLogs> {
-    Ok(ScopeLogs {
-        scope: f.message("scope", read_scope)?,
-        log_records: f.messages("logRecords", read_log_record)?,
-        schema_url: f.string("schemaUrl")?,
-    })
-}
-
-fn write_scope_logs(o: &mut Object, s: &ScopeLogs) {
-    o.message("scope", s.scope.as_ref(), write_scope);
-    o.messages("logRecords", &s.log_records, write_log_record);
-    o.string("schemaUrl", &s.schema_url);
-}
 
 fn read_log_record(f: &Fields) -> Result<LogRecord> {
     Ok(LogRecord {

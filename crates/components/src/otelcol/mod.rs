@@ -6,6 +6,7 @@ pub mod auth;
 pub mod config;
 pub mod exporter;
 pub mod processor;
+pub mod receiver;
 
 use model::otlp::{Consumer, Signal};
 use syntax::decode::Block;

@@ -876,4 +876,89 @@ mod tests {
             "{err}"
         );
     }
+
+    /// An HTTPS server for `localhost` on 127.0.0.1 answering `ok`; the URL
+    /// and the certificate file.
+    async fn serve_tls(dir: &std::path::Path) -> (String, String) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let (cert, key) = testutil::tls::self_signed_cert(dir);
+        let certs = tls::certificates(&std::fs::read(&cert).unwrap(), "cert").unwrap();
+        let key = tls::private_key(&std::fs::read(&key).unwrap()).unwrap();
+        let config = rustls::ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            loop {
+                let Ok((socket, _)) = listener.accept().await else {
+                    return;
+                };
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    let Ok(mut stream) = acceptor.accept(socket).await else {
+                        return;
+                    };
+                    let mut buf = [0u8; 4096];
+                    let _ = stream.read(&mut buf).await;
+                    let answer =
+                        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
+                    let _ = stream.write_all(answer.as_bytes()).await;
+                    let _ = stream.shutdown().await;
+                });
+            }
+        });
+        (
+            format!("https://{addr}/"),
+            cert.to_str().unwrap().to_string(),
+        )
+    }
+
+    #[tokio::test]
+    async fn tls_config_decides_which_servers_are_trusted() {
+        install_provider();
+        let dir = tempfile::tempdir().unwrap();
+        let (url, ca_file) = serve_tls(dir.path()).await;
+        let get = |tls_config: TlsConfig| {
+            let url = url.clone();
+            async move {
+                let config = HttpClientConfig {
+                    tls_config,
+                    ..HttpClientConfig::default()
+                };
+                let client = HttpClient::new(&config, false, "test", None)?;
+                let response = client
+                    .client
+                    .get(&url)
+                    .send()
+                    .await
+                    .map_err(|e| format!("{e:?}"))?;
+                response.text().await.map_err(|e| e.to_string())
+            }
+        };
+        // The certificate names localhost, not 127.0.0.1.
+        let trusted = TlsConfig {
+            ca_file: ca_file.clone(),
+            ..TlsConfig::default()
+        };
+        assert!(get(trusted.clone()).await.is_err());
+        let named = TlsConfig {
+            server_name: "localhost".into(),
+            ..trusted
+        };
+        assert_eq!(get(named).await.unwrap(), "ok");
+        let wrong_name = TlsConfig {
+            ca_file,
+            server_name: "example.com".into(),
+            ..TlsConfig::default()
+        };
+        assert!(get(wrong_name).await.is_err());
+        let skip = TlsConfig {
+            insecure_skip_verify: true,
+            ..TlsConfig::default()
+        };
+        assert_eq!(get(skip).await.unwrap(), "ok");
+    }
 }

@@ -3,5 +3,7 @@
 
 pub mod exporter;
 pub mod http_client;
+pub mod receive_http;
 pub mod relabel;
+pub mod remote_write;
 pub mod scrape;

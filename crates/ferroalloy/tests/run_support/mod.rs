@@ -197,7 +197,18 @@ fn connect(addr: SocketAddr) -> TcpStream {
 
 /// One HTTP/1.1 request with `Connection: close`.
 pub fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)]) -> Answer {
-    exchange(connect(addr), addr, method, path, headers)
+    request_with_body(addr, method, path, headers, b"")
+}
+
+/// One HTTP/1.1 request with a body and `Connection: close`.
+pub fn request_with_body(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Answer {
+    exchange(connect(addr), addr, method, path, headers, body)
 }
 
 /// A GET over TLS, trusting only the certificates of `ca_pem`; `Err` when the
@@ -227,6 +238,7 @@ pub fn get_tls(addr: SocketAddr, ca_pem: &[u8], path: &str) -> Result<Answer, St
         "GET",
         path,
         &[],
+        b"",
     ))
 }
 
@@ -236,15 +248,18 @@ fn exchange(
     method: &str,
     path: &str,
     headers: &[(&str, &str)],
+    body: &[u8],
 ) -> Answer {
     let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: 0\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
     );
     for (name, value) in headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
     head.push_str("\r\n");
     stream.write_all(head.as_bytes()).expect("send request");
+    stream.write_all(body).expect("send body");
     let mut raw = Vec::new();
     // A TLS peer may close without close_notify once the answer is complete.
     if let Err(e) = stream.read_to_end(&mut raw) {

@@ -2,6 +2,9 @@
 //! passed as `auth` to receivers' server blocks (checking incoming requests) and
 //! to exporters' `client` blocks (adding credentials to outgoing ones).
 
+pub mod basic;
+pub mod bearer;
+
 use axum::http::HeaderMap;
 use std::sync::Arc;
 

@@ -2,6 +2,7 @@
 //! `Type(text)`, ids in hex, timestamps as Go prints a UTC `time.Time`,
 //! floats as Go's `%v` / `%f`, and enum names.
 
+use model::time::UtcTime;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value::Value};
 use std::fmt::Write;
 
@@ -94,38 +95,20 @@ pub fn hex_id(id: &[u8]) -> String {
 /// Nanoseconds since the epoch as Go prints `time.Unix(0, ns).UTC()`:
 /// `2018-12-13 14:51:00.000000321 +0000 UTC` (trailing fraction zeros cut).
 pub fn timestamp(nanos: u64) -> String {
-    let secs = nanos / 1_000_000_000;
-    let frac = nanos % 1_000_000_000;
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    let (year, month, day) = civil_from_days(days as i64);
-    let mut out = format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
+    let t = UtcTime::from_unix(
+        (nanos / 1_000_000_000) as i64,
+        (nanos % 1_000_000_000) as u32,
     );
-    if frac != 0 {
-        let digits = format!("{frac:09}");
-        out.push('.');
-        out.push_str(digits.trim_end_matches('0'));
-    }
-    out.push_str(" +0000 UTC");
-    out
-}
-
-/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard
-/// Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}{} +0000 UTC",
+        t.year,
+        t.month,
+        t.day,
+        t.hour,
+        t.minute,
+        t.second,
+        t.trimmed_fraction()
+    )
 }
 
 /// Go's `%v` for a float64: the shortest text, with an exponent below 1e-4
