@@ -152,7 +152,11 @@ pub fn router(receivers: Receivers) -> axum::Router {
 }
 
 /// The remote-write 1.0 handler: one request, one batch (also `storage.metrics`'s `/api/v1/write`).
-pub async fn write(State(receivers): State<Receivers>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn write(
+    State(receivers): State<Receivers>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if let Some(encoding) = headers.get(header::CONTENT_ENCODING)
         && !encoding.as_bytes().eq_ignore_ascii_case(b"snappy")
     {
