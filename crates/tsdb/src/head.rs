@@ -215,6 +215,11 @@ pub struct Head {
     series: HashMap<u64, MemSeries>,
     /// Label-set hash → series with that hash.
     by_hash: HashMap<u64, Vec<u64>>,
+    /// Label-set allocation → series: scrape loops hand in the same `Arc`
+    /// for a series every time, so its address identifies it without hashing
+    /// (the cached clone keeps the address from being reused). Cleared when
+    /// series are removed or it outgrows the head.
+    by_arc: HashMap<usize, (Arc<Labels>, u64)>,
     /// Name symbol → value symbol → sorted series references.
     postings: HashMap<u32, HashMap<u32, Vec<u64>>>,
     next_ref: u64,
@@ -232,6 +237,7 @@ impl Head {
             symbols: Symbols::default(),
             series: HashMap::new(),
             by_hash: HashMap::new(),
+            by_arc: HashMap::new(),
             postings: HashMap::new(),
             next_ref: 1,
             hasher: foldhash::fast::FixedState::with_seed(0x7473_6462),
@@ -270,6 +276,26 @@ impl Head {
         refs.iter()
             .copied()
             .find(|r| self.same_labels(&self.series[r], labels))
+    }
+
+    /// The reference of the series with `labels`, through the address cache.
+    pub fn lookup_shared(&mut self, labels: &Arc<Labels>) -> Option<u64> {
+        let address = Arc::as_ptr(labels) as usize;
+        if let Some((_, r)) = self.by_arc.get(&address) {
+            return Some(*r);
+        }
+        let r = self.lookup(labels)?;
+        self.remember(labels, r);
+        Some(r)
+    }
+
+    /// Caches the reference of the series whose labels `labels` holds.
+    pub fn remember(&mut self, labels: &Arc<Labels>, series_ref: u64) {
+        if self.by_arc.len() > 2 * self.series.len() + 1024 {
+            self.by_arc.clear();
+        }
+        self.by_arc
+            .insert(Arc::as_ptr(labels) as usize, (labels.clone(), series_ref));
     }
 
     /// Creates the series (with reference `series_ref`, or a new one); the
@@ -390,6 +416,7 @@ impl Head {
         let Some(series) = self.series.remove(&series_ref) else {
             return;
         };
+        self.by_arc.clear();
         for &(n, v) in series.labels.iter() {
             if let Some(values) = self.postings.get_mut(&n) {
                 if let Some(list) = values.get_mut(&v) {
