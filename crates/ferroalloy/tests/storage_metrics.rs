@@ -164,3 +164,34 @@ fn every_acknowledged_sample_survives_sigkill() {
         }
     }
 }
+
+#[test]
+fn listen_address_serves_the_apis_at_its_root() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config =
+        format!("storage.metrics \"local\" {{\n  listen_address = \"127.0.0.1:{port}\"\n}}\n");
+    let dir = dir_with(&[("config.alloy", &config)]);
+    let _alloy = Alloy::start_ready(dir.path(), "config.alloy", &[]);
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let answer = request_with_body(
+        addr,
+        "POST",
+        "/api/v1/write",
+        &[
+            ("Content-Type", "application/x-protobuf"),
+            ("Content-Encoding", "snappy"),
+        ],
+        &request(7, 5000, 3),
+    );
+    assert_eq!(answer.status, 204, "{}", answer.body);
+    let answer = run_support::request(addr, "GET", "/debug/samples?series=2", &[]);
+    assert_eq!(answer.status, 200);
+    assert_eq!(
+        answer.json()[0]["samples"],
+        serde_json::json!([[5000, "7002"]])
+    );
+}
