@@ -18,7 +18,7 @@ use bytes::Bytes;
 use hashbrown::HashMap;
 use model::labels::Labels;
 use std::hash::BuildHasher;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 /// A closed head chunk.
 struct HeadChunk {
@@ -216,10 +216,11 @@ pub struct Head {
     /// Label-set hash → series with that hash.
     by_hash: HashMap<u64, Vec<u64>>,
     /// Label-set allocation → series: scrape loops hand in the same `Arc`
-    /// for a series every time, so its address identifies it without hashing
-    /// (the cached clone keeps the address from being reused). Cleared when
-    /// series are removed or it outgrows the head.
-    by_arc: HashMap<usize, (Arc<Labels>, u64)>,
+    /// for a series every time, so its address identifies it without hashing.
+    /// The `Weak` keeps the allocation (not the labels) from being freed and
+    /// its address reused. Cleared when series are removed or it outgrows
+    /// the head.
+    by_arc: HashMap<usize, (Weak<Labels>, u64)>,
     /// Name symbol → value symbol → sorted series references.
     postings: HashMap<u32, HashMap<u32, Vec<u64>>>,
     next_ref: u64,
@@ -294,8 +295,10 @@ impl Head {
         if self.by_arc.len() > 2 * self.series.len() + 1024 {
             self.by_arc.clear();
         }
-        self.by_arc
-            .insert(Arc::as_ptr(labels) as usize, (labels.clone(), series_ref));
+        self.by_arc.insert(
+            Arc::as_ptr(labels) as usize,
+            (Arc::downgrade(labels), series_ref),
+        );
     }
 
     /// Creates the series (with reference `series_ref`, or a new one); the
@@ -637,6 +640,26 @@ mod tests {
             .collect();
         all.sort_by_key(|s| s.0);
         all
+    }
+
+    #[test]
+    fn the_address_cache_never_confuses_label_sets() {
+        let mut head = Head::new(2 * HOUR);
+        // Each set is dropped before the next is allocated, so without the
+        // cache's `Weak` the allocator would hand out the same address.
+        for i in 0..1000 {
+            let set = Arc::new(labels(&format!("job-{i}")));
+            let r = match head.lookup_shared(&set) {
+                Some(r) => r,
+                None => {
+                    let r = head.create(&set, None);
+                    head.remember(&set, r);
+                    r
+                }
+            };
+            assert_eq!(head.labels(r).as_ref(), Some(&*set));
+        }
+        assert_eq!(head.num_series(), 1000);
     }
 
     #[test]
