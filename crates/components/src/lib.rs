@@ -5,6 +5,7 @@ pub mod discovery;
 pub mod local;
 pub mod otelcol;
 pub mod prometheus;
+pub mod storage;
 
 #[cfg(test)]
 mod testing;
@@ -38,5 +39,6 @@ pub fn registry() -> Registry {
     registry.register(Registration::of::<prometheus::relabel::PrometheusRelabel>("prometheus.relabel", Ga));
     registry.register(Registration::of::<prometheus::remote_write::RemoteWrite>("prometheus.remote_write", Ga));
     registry.register(Registration::of::<prometheus::scrape::PrometheusScrape>("prometheus.scrape", Ga));
+    registry.register(Registration::of::<storage::metrics::StorageMetrics>("storage.metrics", Ga));
     registry
 }

@@ -1,0 +1,3 @@
+//! `storage.*`: ferroalloy's own embedded stores (not in Alloy).
+
+pub mod metrics;
