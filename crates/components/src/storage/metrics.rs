@@ -24,7 +24,7 @@ use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use syntax::decode::{Block, ByteSize, Codec, GoDuration, Validate};
+use syntax::decode::{Block, ByteSize, Codec, GoDuration, PromDuration, Validate};
 use syntax::value::Value;
 use tokio_util::sync::CancellationToken;
 use tsdb::{Db, Matcher};
@@ -39,7 +39,7 @@ pub struct Arguments {
     #[alloy(attr, optional)]
     pub path: String,
     #[alloy(attr, optional)]
-    pub retention: GoDuration,
+    pub retention: PromDuration,
     /// 0: no size limit.
     #[alloy(attr, optional)]
     pub retention_size: ByteSize,
@@ -53,7 +53,7 @@ impl Default for Arguments {
     fn default() -> Arguments {
         Arguments {
             path: String::new(),
-            retention: GoDuration::from_std(15 * DAY),
+            retention: PromDuration(GoDuration::from_std(15 * DAY)),
             retention_size: ByteSize(0),
             out_of_order_window: GoDuration::default(),
             listen_address: String::new(),
@@ -63,7 +63,7 @@ impl Default for Arguments {
 
 impl Validate for Arguments {
     fn validate(&self) -> Result<(), String> {
-        if self.retention.nanos() <= 0 {
+        if self.retention.0.nanos() <= 0 {
             return Err(format!(
                 "retention must be positive and is {}",
                 self.retention
@@ -86,7 +86,7 @@ impl Arguments {
     fn db_options(&self) -> tsdb::Options {
         let millis = |d: GoDuration| d.nanos() / 1_000_000;
         tsdb::Options {
-            retention: millis(self.retention),
+            retention: millis(self.retention.0),
             retention_size: (self.retention_size.0 > 0).then_some(self.retention_size.0 as u64),
             out_of_order_window: millis(self.out_of_order_window),
             ..tsdb::Options::default()
@@ -489,7 +489,7 @@ mod tests {
             StatusCode::NO_CONTENT
         );
         let longer = Arguments {
-            retention: GoDuration::from_std(30 * DAY),
+            retention: PromDuration(GoDuration::from_std(30 * DAY)),
             ..args(dir.path())
         };
         component.update(longer).unwrap();
@@ -507,7 +507,7 @@ mod tests {
         );
 
         let bad = Arguments {
-            retention: GoDuration::default(),
+            retention: PromDuration::default(),
             ..args(dir.path())
         };
         assert_eq!(
