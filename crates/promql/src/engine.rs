@@ -1,0 +1,549 @@
+//! Query evaluation: instant queries evaluate the tree at one time, range
+//! queries evaluate it at every step and assemble the series.
+
+use std::collections::{BTreeSet, HashMap};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use model::labels::Labels;
+use promql_parser::parser::value::ValueType;
+use promql_parser::parser::{self, AtModifier, Expr, Offset, VectorSelector};
+
+use crate::matcher::LabelMatcher;
+use crate::storage::{Querier, StoredSeries};
+use crate::value::{Sample, Series, Value};
+
+/// Engine settings (Prometheus's defaults).
+#[derive(Clone, Debug)]
+pub struct EngineOptions {
+    pub lookback_delta: Duration,
+    pub max_samples: usize,
+    pub timeout: Duration,
+    pub default_subquery_step: Duration,
+}
+
+impl Default for EngineOptions {
+    fn default() -> EngineOptions {
+        EngineOptions {
+            lookback_delta: Duration::from_secs(300),
+            max_samples: 50_000_000,
+            timeout: Duration::from_secs(120),
+            default_subquery_step: Duration::from_secs(60),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum QueryError {
+    #[error("{0}")]
+    Parse(String),
+    #[error("{0}")]
+    Execution(String),
+    #[error("query processing would load too many samples into memory in query execution")]
+    TooManySamples,
+    #[error("query timed out in query execution")]
+    Timeout,
+}
+
+/// A result and the annotations emitted while computing it (full texts,
+/// `PromQL warning: …` / `PromQL info: …`).
+#[derive(Debug)]
+pub struct QueryResult {
+    pub value: Value,
+    pub warnings: Vec<String>,
+    pub infos: Vec<String>,
+}
+
+pub struct Engine {
+    options: EngineOptions,
+}
+
+/// An evaluation failure inside the tree.
+pub(crate) enum EvalError {
+    Message(String),
+    TooManySamples,
+    Timeout,
+}
+
+impl From<String> for EvalError {
+    fn from(message: String) -> EvalError {
+        EvalError::Message(message)
+    }
+}
+
+pub(crate) type EvalResult<T> = Result<T, EvalError>;
+
+pub(crate) fn fail<T>(message: impl Into<String>) -> EvalResult<T> {
+    Err(EvalError::Message(message.into()))
+}
+
+impl Engine {
+    pub fn new(options: EngineOptions) -> Engine {
+        Engine { options }
+    }
+
+    /// Parses a query; the parser's message is returned as is.
+    pub fn parse(query: &str) -> Result<Expr, QueryError> {
+        parser::parse(query).map_err(QueryError::Parse)
+    }
+
+    /// Evaluates `query` at `time` (ms).
+    pub fn instant(&self, querier: &dyn Querier, query: &str, time: i64) -> Result<QueryResult, QueryError> {
+        self.instant_expr(querier, &Engine::parse(query)?, time)
+    }
+
+    /// Evaluates a parsed query at `time` (ms).
+    pub fn instant_expr(&self, querier: &dyn Querier, expr: &Expr, time: i64) -> Result<QueryResult, QueryError> {
+        let mut ev = Evaluator::new(querier, &self.options, expr, time, time);
+        let value = ev.run(|ev| {
+            let value = ev.eval(expr, time)?;
+            Ok(match value {
+                Value::Vector(v) => Value::Vector(finish_vector(v)?),
+                Value::Matrix(m) => Value::Matrix(finish_matrix(m)?),
+                other => other,
+            })
+        })?;
+        Ok(ev.result(value))
+    }
+
+    /// Evaluates `query` at every step from `start` to `end` (ms).
+    pub fn range(
+        &self,
+        querier: &dyn Querier,
+        query: &str,
+        start: i64,
+        end: i64,
+        step: i64,
+    ) -> Result<QueryResult, QueryError> {
+        self.range_expr(querier, &Engine::parse(query)?, start, end, step)
+    }
+
+    /// Evaluates a parsed query at every step from `start` to `end` (ms).
+    pub fn range_expr(
+        &self,
+        querier: &dyn Querier,
+        expr: &Expr,
+        start: i64,
+        end: i64,
+        step: i64,
+    ) -> Result<QueryResult, QueryError> {
+        match expr.value_type() {
+            ValueType::Vector | ValueType::Scalar => {}
+            other => {
+                return Err(QueryError::Execution(format!(
+                    "invalid expression type \"{}\" for range query, must be Scalar or instant Vector",
+                    type_name(other)
+                )));
+            }
+        }
+        if step <= 0 {
+            return Err(QueryError::Execution("zero or negative query resolution step widths are not accepted. Try a positive integer".into()));
+        }
+        let mut ev = Evaluator::new(querier, &self.options, expr, start, end);
+        let value = ev.run(|ev| {
+            // Names are removed at every step, so series that differ only in
+            // a removed name continue each other.
+            let mut index: HashMap<Labels, usize> = HashMap::new();
+            let mut series: Vec<Series> = Vec::new();
+            let mut t = start;
+            while t <= end {
+                ev.check_deadline()?;
+                ev.step_samples = 0;
+                let samples = match ev.eval(expr, t)? {
+                    Value::Scalar(v) => vec![Sample { metric: Labels::new(), t, v, drop_name: false }],
+                    Value::Vector(v) => finish_vector(v)?,
+                    _ => return fail("range query evaluated to neither a vector nor a scalar"),
+                };
+                for s in samples {
+                    let i = *index.entry(s.metric.clone()).or_insert_with(|| {
+                        series.push(Series { metric: s.metric, points: Vec::new(), drop_name: false });
+                        series.len() - 1
+                    });
+                    series[i].points.push((t, s.v));
+                }
+                t += step;
+            }
+            Ok(Value::Matrix(finish_matrix(series)?))
+        })?;
+        Ok(ev.result(value))
+    }
+}
+
+fn type_name(t: ValueType) -> &'static str {
+    match t {
+        ValueType::Vector => "instant vector",
+        ValueType::Scalar => "scalar",
+        ValueType::Matrix => "range vector",
+        ValueType::String => "string",
+    }
+}
+
+/// Removes the metric name and the type and unit labels that go with it.
+pub(crate) fn drop_metric_name(metric: &mut Labels) {
+    metric.retain(|n, _| !matches!(n, "__name__" | "__type__" | "__unit__"));
+}
+
+/// Removes the names marked for removal and refuses label sets that collide then.
+fn finish_vector(mut v: Vec<Sample>) -> EvalResult<Vec<Sample>> {
+    for s in &mut v {
+        if s.drop_name {
+            drop_metric_name(&mut s.metric);
+            s.drop_name = false;
+        }
+    }
+    let mut seen = BTreeSet::new();
+    if !v.iter().all(|s| seen.insert(&s.metric)) {
+        return fail("vector cannot contain metrics with the same labelset");
+    }
+    Ok(v)
+}
+
+fn finish_matrix(mut m: Vec<Series>) -> EvalResult<Vec<Series>> {
+    for s in &mut m {
+        if s.drop_name {
+            drop_metric_name(&mut s.metric);
+            s.drop_name = false;
+        }
+    }
+    m.sort_by(|a, b| a.metric.cmp(&b.metric));
+    if m.windows(2).any(|w| w[0].metric == w[1].metric) {
+        return fail("vector cannot contain metrics with the same labelset");
+    }
+    Ok(m)
+}
+
+/// The window a range argument covered: `(start, end]` in ms and its length.
+#[derive(Clone, Copy)]
+pub(crate) struct Window {
+    pub start: i64,
+    pub end: i64,
+}
+
+impl Window {
+    pub fn range_seconds(&self) -> f64 {
+        (self.end - self.start) as f64 / 1000.0
+    }
+}
+
+pub(crate) struct Evaluator<'a> {
+    querier: &'a dyn Querier,
+    options: &'a EngineOptions,
+    /// The query's start and end, what `@ start()` and `@ end()` mean.
+    pub(crate) start: i64,
+    pub(crate) end: i64,
+    /// Time span each selector is read over, computed before evaluation.
+    spans: HashMap<*const VectorSelector, (i64, i64)>,
+    selected: HashMap<*const VectorSelector, Vec<StoredSeries>>,
+    deadline: Instant,
+    step_samples: usize,
+    warnings: BTreeSet<String>,
+    infos: BTreeSet<String>,
+}
+
+fn millis(d: &Duration) -> i64 {
+    d.as_millis() as i64
+}
+
+fn offset_millis(o: &Option<Offset>) -> i64 {
+    match o {
+        None => 0,
+        Some(Offset::Pos(d)) => millis(d),
+        Some(Offset::Neg(d)) => -millis(d),
+    }
+}
+
+fn system_time_millis(t: &SystemTime) -> i64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => millis(&d),
+        Err(e) => -millis(&e.duration()),
+    }
+}
+
+impl<'a> Evaluator<'a> {
+    fn new(querier: &'a dyn Querier, options: &'a EngineOptions, expr: &Expr, start: i64, end: i64) -> Evaluator<'a> {
+        let mut ev = Evaluator {
+            querier,
+            options,
+            start,
+            end,
+            spans: HashMap::new(),
+            selected: HashMap::new(),
+            deadline: Instant::now() + options.timeout,
+            step_samples: 0,
+            warnings: BTreeSet::new(),
+            infos: BTreeSet::new(),
+        };
+        ev.collect_spans(expr, start, end);
+        ev
+    }
+
+    fn run(&mut self, f: impl FnOnce(&mut Self) -> EvalResult<Value>) -> Result<Value, QueryError> {
+        f(self).map_err(|e| match e {
+            EvalError::Message(m) => QueryError::Execution(m),
+            EvalError::TooManySamples => QueryError::TooManySamples,
+            EvalError::Timeout => QueryError::Timeout,
+        })
+    }
+
+    fn result(self, value: Value) -> QueryResult {
+        QueryResult { value, warnings: self.warnings.into_iter().collect(), infos: self.infos.into_iter().collect() }
+    }
+
+    pub(crate) fn warn(&mut self, message: String) {
+        self.warnings.insert(format!("PromQL warning: {message}"));
+    }
+
+    pub(crate) fn info(&mut self, message: String) {
+        self.infos.insert(format!("PromQL info: {message}"));
+    }
+
+    fn check_deadline(&self) -> EvalResult<()> {
+        if Instant::now() > self.deadline { Err(EvalError::Timeout) } else { Ok(()) }
+    }
+
+    pub(crate) fn count_samples(&mut self, n: usize) -> EvalResult<()> {
+        self.step_samples += n;
+        if self.step_samples > self.options.max_samples { Err(EvalError::TooManySamples) } else { Ok(()) }
+    }
+
+    /// The time an `@` modifier pins evaluation to, else `t`.
+    fn at_time(&self, at: &Option<AtModifier>, t: i64) -> i64 {
+        match at {
+            None => t,
+            Some(AtModifier::Start) => self.start,
+            Some(AtModifier::End) => self.end,
+            Some(AtModifier::At(time)) => system_time_millis(time),
+        }
+    }
+
+    fn subquery_step(&self, step: &Option<Duration>) -> i64 {
+        millis(step.as_ref().unwrap_or(&self.options.default_subquery_step)).max(1)
+    }
+
+    /// Records for every selector the time span it will be read over when
+    /// the expression is evaluated at times in `[lo, hi]`.
+    fn collect_spans(&mut self, e: &Expr, lo: i64, hi: i64) {
+        let lookback = millis(&self.options.lookback_delta);
+        match e {
+            Expr::VectorSelector(vs) => self.add_span(vs, lo, hi, lookback),
+            Expr::MatrixSelector(ms) => self.add_span(&ms.vs, lo, hi, millis(&ms.range)),
+            Expr::Subquery(sq) => {
+                let (lo, hi) = match sq.at {
+                    Some(_) => {
+                        let at = self.at_time(&sq.at, lo);
+                        (at, at)
+                    }
+                    None => (lo, hi),
+                };
+                let off = offset_millis(&sq.offset);
+                let step = self.subquery_step(&sq.step);
+                self.collect_spans(&sq.expr, lo - off - millis(&sq.range) - step, hi - off);
+            }
+            Expr::Aggregate(a) => {
+                self.collect_spans(&a.expr, lo, hi);
+                if let Some(p) = &a.param {
+                    self.collect_spans(p, lo, hi);
+                }
+            }
+            Expr::Unary(u) => self.collect_spans(&u.expr, lo, hi),
+            Expr::Binary(b) => {
+                self.collect_spans(&b.lhs, lo, hi);
+                self.collect_spans(&b.rhs, lo, hi);
+            }
+            Expr::Paren(p) => self.collect_spans(&p.expr, lo, hi),
+            Expr::Call(c) => {
+                for a in &c.args.args {
+                    self.collect_spans(a, lo, hi);
+                }
+            }
+            Expr::NumberLiteral(_) | Expr::StringLiteral(_) | Expr::Extension(_) => {}
+        }
+    }
+
+    fn add_span(&mut self, vs: &VectorSelector, lo: i64, hi: i64, range: i64) {
+        let (lo, hi) = match vs.at {
+            Some(_) => {
+                let at = self.at_time(&vs.at, lo);
+                (at, at)
+            }
+            None => (lo, hi),
+        };
+        let off = offset_millis(&vs.offset);
+        let span = (lo - off - range, hi - off);
+        let entry = self.spans.entry(vs as *const _).or_insert(span);
+        entry.0 = entry.0.min(span.0);
+        entry.1 = entry.1.max(span.1);
+    }
+
+    /// The stored series of a selector, read once per query.
+    fn series_of(&mut self, vs: &VectorSelector) -> EvalResult<&[StoredSeries]> {
+        let key = vs as *const _;
+        if !self.selected.contains_key(&key) {
+            let mut matchers = Vec::with_capacity(vs.matchers.matchers.len() + 1);
+            for m in &vs.matchers.matchers {
+                matchers.push(LabelMatcher::compile(m)?);
+            }
+            if let Some(name) = &vs.name
+                && !vs.matchers.matchers.iter().any(|m| m.name == "__name__")
+            {
+                matchers.push(LabelMatcher::new("__name__", crate::matcher::MatchKind::Equal(name.clone())));
+            }
+            let (mint, maxt) = self.spans.get(&key).copied().unwrap_or((i64::MIN, i64::MAX));
+            let mut series = if vs.matchers.or_matchers.is_empty() {
+                self.querier.select(&matchers, mint, maxt)
+            } else {
+                let mut all: Vec<StoredSeries> = Vec::new();
+                for group in &vs.matchers.or_matchers {
+                    let mut ms = matchers.clone();
+                    for m in group {
+                        ms.push(LabelMatcher::compile(m)?);
+                    }
+                    for s in self.querier.select(&ms, mint, maxt) {
+                        if !all.iter().any(|a| a.labels == s.labels) {
+                            all.push(s);
+                        }
+                    }
+                }
+                all
+            };
+            series.sort_by(|a, b| a.labels.cmp(&b.labels));
+            self.selected.insert(key, series);
+        }
+        Ok(&self.selected[&key])
+    }
+
+    /// An instant vector selector at `t`: each series' latest sample in the
+    /// left-open lookback window, unless that sample is a staleness marker.
+    /// Samples keep their own timestamps (for `timestamp()`).
+    pub(crate) fn select_instant(&mut self, vs: &VectorSelector, t: i64) -> EvalResult<Vec<Sample>> {
+        let reference = self.at_time(&vs.at, t) - offset_millis(&vs.offset);
+        let lookback = millis(&self.options.lookback_delta);
+        let out: Vec<Sample> = self
+            .series_of(vs)?
+            .iter()
+            .filter_map(|s| {
+                let i = s.samples.partition_point(|&(ts, _)| ts <= reference);
+                let &(ts, v) = s.samples[..i].last()?;
+                (ts > reference - lookback && !model::metrics::is_stale_nan(v)).then(|| Sample {
+                    metric: (*s.labels).clone(),
+                    t: ts,
+                    v,
+                    drop_name: false,
+                })
+            })
+            .collect();
+        self.count_samples(out.len())?;
+        Ok(out)
+    }
+
+    /// A range selector at `t`: the samples in `(t - range, t]` (after `@`
+    /// and `offset`), staleness markers left out.
+    fn select_range(&mut self, vs: &VectorSelector, range: i64, t: i64) -> EvalResult<(Vec<Series>, Window)> {
+        let end = self.at_time(&vs.at, t) - offset_millis(&vs.offset);
+        let window = Window { start: end - range, end };
+        let mut total = 0;
+        let out: Vec<Series> = self
+            .series_of(vs)?
+            .iter()
+            .filter_map(|s| {
+                let from = s.samples.partition_point(|&(ts, _)| ts <= window.start);
+                let to = s.samples.partition_point(|&(ts, _)| ts <= window.end);
+                let points: Vec<(i64, f64)> = s.samples[from..to]
+                    .iter()
+                    .copied()
+                    .filter(|&(_, v)| !model::metrics::is_stale_nan(v))
+                    .collect();
+                total += points.len();
+                (!points.is_empty()).then(|| Series { metric: (*s.labels).clone(), points, drop_name: false })
+            })
+            .collect();
+        self.count_samples(total)?;
+        Ok((out, window))
+    }
+
+    /// A subquery at `t`: the inner expression at every step-aligned time in
+    /// the left-open window.
+    fn eval_subquery(&mut self, sq: &parser::SubqueryExpr, t: i64) -> EvalResult<(Vec<Series>, Window)> {
+        let end = self.at_time(&sq.at, t) - offset_millis(&sq.offset);
+        let range = millis(&sq.range);
+        let step = self.subquery_step(&sq.step);
+        let window = Window { start: end - range, end };
+        // Go's integer division truncates toward zero; so does Rust's.
+        let mut ts = step * (window.start / step);
+        if ts <= window.start {
+            ts += step;
+        }
+        let mut index: HashMap<(Labels, bool), usize> = HashMap::new();
+        let mut series: Vec<Series> = Vec::new();
+        while ts <= end {
+            self.check_deadline()?;
+            let samples = match self.eval(&sq.expr, ts)? {
+                Value::Scalar(v) => vec![Sample { metric: Labels::new(), t: ts, v, drop_name: false }],
+                Value::Vector(v) => v,
+                _ => return fail("subquery is only allowed on instant vector or scalar"),
+            };
+            self.count_samples(samples.len())?;
+            for s in samples {
+                let i = *index.entry((s.metric.clone(), s.drop_name)).or_insert_with(|| {
+                    series.push(Series { metric: s.metric, points: Vec::new(), drop_name: s.drop_name });
+                    series.len() - 1
+                });
+                series[i].points.push((ts, s.v));
+            }
+            ts += step;
+        }
+        Ok((series, window))
+    }
+
+    /// A range-vector argument (matrix selector or subquery) and its window.
+    pub(crate) fn eval_range_arg(&mut self, e: &Expr, t: i64) -> EvalResult<(Vec<Series>, Window)> {
+        match e {
+            Expr::MatrixSelector(ms) => self.select_range(&ms.vs, millis(&ms.range), t),
+            Expr::Subquery(sq) => self.eval_subquery(sq, t),
+            Expr::Paren(p) => self.eval_range_arg(&p.expr, t),
+            _ => fail("expected a range vector"),
+        }
+    }
+
+    pub(crate) fn eval_scalar(&mut self, e: &Expr, t: i64) -> EvalResult<f64> {
+        match self.eval(e, t)? {
+            Value::Scalar(v) => Ok(v),
+            _ => fail("expected a scalar"),
+        }
+    }
+
+    pub(crate) fn eval_vector(&mut self, e: &Expr, t: i64) -> EvalResult<Vec<Sample>> {
+        match self.eval(e, t)? {
+            Value::Vector(v) => Ok(v),
+            _ => fail("expected an instant vector"),
+        }
+    }
+
+    pub(crate) fn eval(&mut self, e: &Expr, t: i64) -> EvalResult<Value> {
+        match e {
+            Expr::NumberLiteral(n) => Ok(Value::Scalar(n.val)),
+            Expr::StringLiteral(s) => Ok(Value::String(s.val.clone())),
+            Expr::Paren(p) => self.eval(&p.expr, t),
+            Expr::Unary(u) => Ok(match self.eval(&u.expr, t)? {
+                Value::Scalar(v) => Value::Scalar(-v),
+                Value::Vector(v) => Value::Vector(
+                    v.into_iter()
+                        .map(|s| Sample { v: -s.v, t, drop_name: true, ..s })
+                        .collect(),
+                ),
+                other => other,
+            }),
+            Expr::VectorSelector(vs) => {
+                let mut v = self.select_instant(vs, t)?;
+                for s in &mut v {
+                    s.t = t;
+                }
+                Ok(Value::Vector(v))
+            }
+            Expr::MatrixSelector(_) | Expr::Subquery(_) => Ok(Value::Matrix(self.eval_range_arg(e, t)?.0)),
+            Expr::Binary(b) => self.eval_binary(b, t),
+            Expr::Aggregate(a) => self.eval_aggregate(a, t),
+            Expr::Call(c) => self.eval_call(c, t),
+            Expr::Extension(_) => fail("extension expressions are not supported"),
+        }
+    }
+}
