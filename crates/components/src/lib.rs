@@ -5,6 +5,7 @@ pub mod discovery;
 pub mod local;
 pub mod otelcol;
 pub mod prometheus;
+pub mod storage;
 
 #[cfg(test)]
 mod testing;

@@ -1,0 +1,4 @@
+//! `storage.*`: the embedded metrics storage and the Prometheus API over it.
+
+pub mod api;
+pub mod querier;
