@@ -27,10 +27,19 @@ impl BitWriter {
         }
     }
 
-    /// Writes the low `n` bits of `value`, the highest of them first.
-    fn write_bits(&mut self, value: u64, n: u8) {
-        for i in (0..n).rev() {
-            self.write_bit((value >> i) & 1 == 1);
+    /// Writes the low `n` bits of `value`, the highest of them first, a
+    /// byte's worth at a time.
+    fn write_bits(&mut self, value: u64, mut n: u8) {
+        while n > 0 {
+            if self.free == 0 {
+                self.bytes.push(0);
+                self.free = 8;
+            }
+            let take = n.min(self.free);
+            let bits = ((value >> (n - take)) & ((1u64 << take) - 1)) as u8;
+            *self.bytes.last_mut().expect("pushed above") |= bits << (self.free - take);
+            self.free -= take;
+            n -= take;
         }
     }
 
@@ -56,10 +65,16 @@ impl BitReader<'_> {
         Some(bit)
     }
 
-    fn read_bits(&mut self, n: u8) -> Option<u64> {
+    fn read_bits(&mut self, mut n: u8) -> Option<u64> {
         let mut value = 0u64;
-        for _ in 0..n {
-            value = (value << 1) | self.read_bit()? as u64;
+        while n > 0 {
+            let byte = *self.bytes.get(self.pos / 8)?;
+            let available = 8 - (self.pos % 8) as u8;
+            let take = n.min(available);
+            let bits = (byte >> (available - take)) as u64 & ((1u64 << take) - 1);
+            value = (value << take) | bits;
+            self.pos += take as usize;
+            n -= take;
         }
         Some(value)
     }

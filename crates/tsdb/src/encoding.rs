@@ -30,10 +30,6 @@ impl<'a> Decoder<'a> {
         Decoder { data }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.data.is_empty()
-    }
-
     pub fn uvarint(&mut self) -> Option<u64> {
         let mut value = 0u64;
         for (i, &byte) in self.data.iter().enumerate().take(10) {
@@ -93,7 +89,7 @@ mod tests {
         assert_eq!(d.varint(), Some(-3));
         assert_eq!(d.str(), Some("héllo"));
         assert_eq!(d.u64_le(), Some(7));
-        assert!(d.is_empty());
+        assert!(d.rest().is_empty());
         let mut short = Decoder::new(&out[..3]);
         short.uvarint();
         assert_eq!(short.str(), None);
