@@ -1,6 +1,7 @@
 //! Aggregation operators over instant vectors, grouped with `by`/`without`.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use model::labels::Labels;
 use promql_parser::parser::token::*;
@@ -14,7 +15,9 @@ use crate::value::{Sample, Value};
 fn group_key(metric: &Labels, modifier: Option<&LabelModifier>) -> Labels {
     let mut key = metric.clone();
     match modifier {
-        Some(LabelModifier::Include(names)) => key.retain(|n, _| names.labels.iter().any(|l| l == n)),
+        Some(LabelModifier::Include(names)) => {
+            key.retain(|n, _| names.labels.iter().any(|l| l == n))
+        }
         Some(LabelModifier::Exclude(names)) => {
             crate::engine::drop_metric_name(&mut key);
             key.retain(|n, _| !names.labels.iter().any(|l| l == n))
@@ -29,7 +32,11 @@ pub(crate) fn format_float(v: f64) -> String {
     if v.is_nan() {
         "NaN".into()
     } else if v.is_infinite() {
-        if v > 0.0 { "+Inf".into() } else { "-Inf".into() }
+        if v > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        }
     } else {
         format!("{v}")
     }
@@ -82,7 +89,10 @@ impl Evaluator<'_> {
             T_QUANTILE => {
                 phi = self.eval_scalar(param(a)?, t)?;
                 if !(0.0..=1.0).contains(&phi) {
-                    self.warn(format!("quantile value should be between 0 and 1, got {}", format_float(phi)));
+                    self.warn(format!(
+                        "quantile value should be between 0 and 1, got {}",
+                        format_float(phi)
+                    ));
                 }
             }
             T_COUNT_VALUES => {
@@ -103,7 +113,7 @@ impl Evaluator<'_> {
         let mut groups: Vec<(Labels, bool, Acc)> = Vec::new();
         for mut s in input {
             if let Some(label) = &count_label {
-                s.metric.set(label.clone(), format_float(s.v));
+                Arc::make_mut(&mut s.metric).set(label.clone(), format_float(s.v));
             }
             let key = match (&count_label, modifier) {
                 (Some(label), Some(LabelModifier::Include(_)) | None) => {
@@ -161,7 +171,12 @@ impl Evaluator<'_> {
                         Acc::Group => 1.0,
                         Acc::Values(mut values) => quantile(phi, &mut values),
                     };
-                    Sample { metric, t, v, drop_name }
+                    Sample {
+                        metric: Arc::new(metric),
+                        t,
+                        v,
+                        drop_name,
+                    }
                 })
                 .collect(),
         ))
@@ -177,7 +192,12 @@ fn param(a: &AggregateExpr) -> EvalResult<&promql_parser::parser::Expr> {
 
 /// `topk`, `bottomk` and `limitk`: up to `k` input samples of each group;
 /// NaN values are the last choice of `topk` and `bottomk`.
-fn select_k(op: TokenId, k: i64, input: Vec<Sample>, modifier: Option<&LabelModifier>) -> Vec<Sample> {
+fn select_k(
+    op: TokenId,
+    k: i64,
+    input: Vec<Sample>,
+    modifier: Option<&LabelModifier>,
+) -> Vec<Sample> {
     if k < 1 {
         return Vec::new();
     }

@@ -2,6 +2,7 @@
 //! matching (`on`, `ignoring`, `group_left`, `group_right`, `bool`).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use model::labels::Labels;
 use promql_parser::parser::token::*;
@@ -33,7 +34,11 @@ fn apply(op: TokenId, l: f64, r: f64) -> (f64, bool) {
 
 /// Go's `math.Mod`: the result has the sign of `l`.
 fn go_mod(l: f64, r: f64) -> f64 {
-    if r == 0.0 || l.is_infinite() || l.is_nan() || r.is_nan() { f64::NAN } else { l % r }
+    if r == 0.0 || l.is_infinite() || l.is_nan() || r.is_nan() {
+        f64::NAN
+    } else {
+        l % r
+    }
 }
 
 fn is_comparison(op: TokenId) -> bool {
@@ -49,7 +54,9 @@ fn drops_name(op: TokenId) -> bool {
 fn signature(metric: &Labels, matching: Option<&LabelModifier>) -> Labels {
     let mut sig = metric.clone();
     match matching {
-        Some(LabelModifier::Include(names)) => sig.retain(|n, _| names.labels.iter().any(|l| l == n)),
+        Some(LabelModifier::Include(names)) => {
+            sig.retain(|n, _| names.labels.iter().any(|l| l == n))
+        }
         Some(LabelModifier::Exclude(names)) => {
             sig.retain(|n, _| n != "__name__" && !names.labels.iter().any(|l| l == n))
         }
@@ -74,10 +81,18 @@ impl Evaluator<'_> {
         Ok(match (lhs, rhs) {
             (Value::Scalar(l), Value::Scalar(r)) => {
                 let (v, keep) = apply(op, l, r);
-                Value::Scalar(if is_comparison(op) { if keep { 1.0 } else { 0.0 } } else { v })
+                Value::Scalar(if is_comparison(op) {
+                    if keep { 1.0 } else { 0.0 }
+                } else {
+                    v
+                })
             }
-            (Value::Vector(l), Value::Scalar(r)) => Value::Vector(vector_scalar(op, l, r, false, return_bool, t)),
-            (Value::Scalar(l), Value::Vector(r)) => Value::Vector(vector_scalar(op, r, l, true, return_bool, t)),
+            (Value::Vector(l), Value::Scalar(r)) => {
+                Value::Vector(vector_scalar(op, l, r, false, return_bool, t))
+            }
+            (Value::Scalar(l), Value::Vector(r)) => {
+                Value::Vector(vector_scalar(op, r, l, true, return_bool, t))
+            }
             (Value::Vector(l), Value::Vector(r)) => {
                 let modifier = b.modifier.clone().unwrap_or_default();
                 Value::Vector(match op {
@@ -92,7 +107,14 @@ impl Evaluator<'_> {
     }
 }
 
-fn vector_scalar(op: TokenId, v: Vec<Sample>, scalar: f64, swap: bool, return_bool: bool, t: i64) -> Vec<Sample> {
+fn vector_scalar(
+    op: TokenId,
+    v: Vec<Sample>,
+    scalar: f64,
+    swap: bool,
+    return_bool: bool,
+    t: i64,
+) -> Vec<Sample> {
     v.into_iter()
         .filter_map(|s| {
             let (l, r) = if swap { (scalar, s.v) } else { (s.v, scalar) };
@@ -115,14 +137,24 @@ fn vector_scalar(op: TokenId, v: Vec<Sample>, scalar: f64, swap: bool, return_bo
         .collect()
 }
 
-fn and_unless(l: Vec<Sample>, r: &[Sample], matching: Option<&LabelModifier>, and: bool) -> Vec<Sample> {
+fn and_unless(
+    l: Vec<Sample>,
+    r: &[Sample],
+    matching: Option<&LabelModifier>,
+    and: bool,
+) -> Vec<Sample> {
     let sigs: HashSet<Labels> = r.iter().map(|s| signature(&s.metric, matching)).collect();
-    l.into_iter().filter(|s| sigs.contains(&signature(&s.metric, matching)) == and).collect()
+    l.into_iter()
+        .filter(|s| sigs.contains(&signature(&s.metric, matching)) == and)
+        .collect()
 }
 
 fn or(mut l: Vec<Sample>, r: Vec<Sample>, matching: Option<&LabelModifier>) -> Vec<Sample> {
     let sigs: HashSet<Labels> = l.iter().map(|s| signature(&s.metric, matching)).collect();
-    l.extend(r.into_iter().filter(|s| !sigs.contains(&signature(&s.metric, matching))));
+    l.extend(
+        r.into_iter()
+            .filter(|s| !sigs.contains(&signature(&s.metric, matching))),
+    );
     l
 }
 
@@ -155,14 +187,22 @@ fn vector_vector(
     let mut inserted: HashSet<Labels> = HashSet::new();
     for s in many {
         let sig = signature(&s.metric, matching);
-        let Some(&j) = one_sigs.get(&sig) else { continue };
+        let Some(&j) = one_sigs.get(&sig) else {
+            continue;
+        };
         // One-to-one matching refuses a second match even when the operator
         // would filter it away.
         if one_to_one && !inserted.insert(sig) {
-            return fail("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)");
+            return fail(
+                "multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)",
+            );
         }
         let other = &one[j];
-        let (l, r) = if one_to_many { (other.v, s.v) } else { (s.v, other.v) };
+        let (l, r) = if one_to_many {
+            (other.v, s.v)
+        } else {
+            (s.v, other.v)
+        };
         let (mut value, mut keep) = apply(op, l, r);
         if return_bool {
             value = if keep { 1.0 } else { 0.0 };
@@ -174,30 +214,43 @@ fn vector_vector(
         let mut metric = s.metric;
         if one_to_one {
             match matching {
-                Some(LabelModifier::Include(names)) => metric.retain(|n, _| names.labels.iter().any(|l| l == n)),
-                Some(LabelModifier::Exclude(names)) => metric.retain(|n, _| !names.labels.iter().any(|l| l == n)),
+                Some(LabelModifier::Include(names)) => {
+                    Arc::make_mut(&mut metric).retain(|n, _| names.labels.iter().any(|l| l == n))
+                }
+                Some(LabelModifier::Exclude(names)) => {
+                    Arc::make_mut(&mut metric).retain(|n, _| !names.labels.iter().any(|l| l == n))
+                }
                 None => {}
             }
         }
         for name in include {
             match other.metric.get(name) {
-                Some(v) if !v.is_empty() => metric.set(name.clone(), v.to_string()),
+                Some(v) if !v.is_empty() => {
+                    Arc::make_mut(&mut metric).set(name.clone(), v.to_string())
+                }
                 _ => {
-                    metric.remove(name);
+                    Arc::make_mut(&mut metric).remove(name);
                 }
             }
         }
         let drop_name = s.drop_name || drops_name(op) || return_bool;
         if !one_to_one {
-            let mut key = metric.clone();
+            let mut key = (*metric).clone();
             if drop_name {
                 crate::engine::drop_metric_name(&mut key);
             }
             if !inserted.insert(key) {
-                return fail("multiple matches for labels: grouping labels must ensure unique matches");
+                return fail(
+                    "multiple matches for labels: grouping labels must ensure unique matches",
+                );
             }
         }
-        out.push(Sample { metric, t, v: value, drop_name });
+        out.push(Sample {
+            metric,
+            t,
+            v: value,
+            drop_name,
+        });
     }
     Ok(out)
 }

@@ -2,6 +2,7 @@
 //! queries evaluate it at every step and assemble the series.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use model::labels::Labels;
@@ -87,12 +88,22 @@ impl Engine {
     }
 
     /// Evaluates `query` at `time` (ms).
-    pub fn instant(&self, querier: &dyn Querier, query: &str, time: i64) -> Result<QueryResult, QueryError> {
+    pub fn instant(
+        &self,
+        querier: &dyn Querier,
+        query: &str,
+        time: i64,
+    ) -> Result<QueryResult, QueryError> {
         self.instant_expr(querier, &Engine::parse(query)?, time)
     }
 
     /// Evaluates a parsed query at `time` (ms).
-    pub fn instant_expr(&self, querier: &dyn Querier, expr: &Expr, time: i64) -> Result<QueryResult, QueryError> {
+    pub fn instant_expr(
+        &self,
+        querier: &dyn Querier,
+        expr: &Expr,
+        time: i64,
+    ) -> Result<QueryResult, QueryError> {
         let mut ev = Evaluator::new(querier, &self.options, expr, time, time);
         let value = ev.run(|ev| {
             let value = ev.eval(expr, time)?;
@@ -142,20 +153,29 @@ impl Engine {
         let value = ev.run(|ev| {
             // Names are removed at every step, so series that differ only in
             // a removed name continue each other.
-            let mut index: HashMap<Labels, usize> = HashMap::new();
+            let mut index: HashMap<Arc<Labels>, usize> = HashMap::new();
             let mut series: Vec<Series> = Vec::new();
             let mut t = start;
             while t <= end {
                 ev.check_deadline()?;
                 ev.step_samples = 0;
                 let samples = match ev.eval(expr, t)? {
-                    Value::Scalar(v) => vec![Sample { metric: Labels::new(), t, v, drop_name: false }],
+                    Value::Scalar(v) => vec![Sample {
+                        metric: Arc::default(),
+                        t,
+                        v,
+                        drop_name: false,
+                    }],
                     Value::Vector(v) => finish_vector(v)?,
                     _ => return fail("range query evaluated to neither a vector nor a scalar"),
                 };
                 for s in samples {
                     let i = *index.entry(s.metric.clone()).or_insert_with(|| {
-                        series.push(Series { metric: s.metric, points: Vec::new(), drop_name: false });
+                        series.push(Series {
+                            metric: s.metric,
+                            points: Vec::new(),
+                            drop_name: false,
+                        });
                         series.len() - 1
                     });
                     series[i].points.push((t, s.v));
@@ -186,7 +206,7 @@ pub(crate) fn drop_metric_name(metric: &mut Labels) {
 fn finish_vector(mut v: Vec<Sample>) -> EvalResult<Vec<Sample>> {
     for s in &mut v {
         if s.drop_name {
-            drop_metric_name(&mut s.metric);
+            drop_metric_name(Arc::make_mut(&mut s.metric));
             s.drop_name = false;
         }
     }
@@ -200,7 +220,7 @@ fn finish_vector(mut v: Vec<Sample>) -> EvalResult<Vec<Sample>> {
 fn finish_matrix(mut m: Vec<Series>) -> EvalResult<Vec<Series>> {
     for s in &mut m {
         if s.drop_name {
-            drop_metric_name(&mut s.metric);
+            drop_metric_name(Arc::make_mut(&mut s.metric));
             s.drop_name = false;
         }
     }
@@ -259,7 +279,13 @@ fn system_time_millis(t: &SystemTime) -> i64 {
 }
 
 impl<'a> Evaluator<'a> {
-    fn new(querier: &'a dyn Querier, options: &'a EngineOptions, expr: &Expr, start: i64, end: i64) -> Evaluator<'a> {
+    fn new(
+        querier: &'a dyn Querier,
+        options: &'a EngineOptions,
+        expr: &Expr,
+        start: i64,
+        end: i64,
+    ) -> Evaluator<'a> {
         let mut ev = Evaluator {
             querier,
             options,
@@ -285,7 +311,11 @@ impl<'a> Evaluator<'a> {
     }
 
     fn result(self, value: Value) -> QueryResult {
-        QueryResult { value, warnings: self.warnings.into_iter().collect(), infos: self.infos.into_iter().collect() }
+        QueryResult {
+            value,
+            warnings: self.warnings.into_iter().collect(),
+            infos: self.infos.into_iter().collect(),
+        }
     }
 
     pub(crate) fn warn(&mut self, message: String) {
@@ -297,12 +327,20 @@ impl<'a> Evaluator<'a> {
     }
 
     fn check_deadline(&self) -> EvalResult<()> {
-        if Instant::now() > self.deadline { Err(EvalError::Timeout) } else { Ok(()) }
+        if Instant::now() >= self.deadline {
+            Err(EvalError::Timeout)
+        } else {
+            Ok(())
+        }
     }
 
     pub(crate) fn count_samples(&mut self, n: usize) -> EvalResult<()> {
         self.step_samples += n;
-        if self.step_samples > self.options.max_samples { Err(EvalError::TooManySamples) } else { Ok(()) }
+        if self.step_samples > self.options.max_samples {
+            Err(EvalError::TooManySamples)
+        } else {
+            Ok(())
+        }
     }
 
     /// The time an `@` modifier pins evaluation to, else `t`.
@@ -385,9 +423,16 @@ impl<'a> Evaluator<'a> {
             if let Some(name) = &vs.name
                 && !vs.matchers.matchers.iter().any(|m| m.name == "__name__")
             {
-                matchers.push(LabelMatcher::new("__name__", crate::matcher::MatchKind::Equal(name.clone())));
+                matchers.push(LabelMatcher::new(
+                    "__name__",
+                    crate::matcher::MatchKind::Equal(name.clone()),
+                ));
             }
-            let (mint, maxt) = self.spans.get(&key).copied().unwrap_or((i64::MIN, i64::MAX));
+            let (mint, maxt) = self
+                .spans
+                .get(&key)
+                .copied()
+                .unwrap_or((i64::MIN, i64::MAX));
             let mut series = if vs.matchers.or_matchers.is_empty() {
                 self.querier.select(&matchers, mint, maxt)
             } else {
@@ -414,7 +459,11 @@ impl<'a> Evaluator<'a> {
     /// An instant vector selector at `t`: each series' latest sample in the
     /// left-open lookback window, unless that sample is a staleness marker.
     /// Samples keep their own timestamps (for `timestamp()`).
-    pub(crate) fn select_instant(&mut self, vs: &VectorSelector, t: i64) -> EvalResult<Vec<Sample>> {
+    pub(crate) fn select_instant(
+        &mut self,
+        vs: &VectorSelector,
+        t: i64,
+    ) -> EvalResult<Vec<Sample>> {
         let reference = self.at_time(&vs.at, t) - offset_millis(&vs.offset);
         let lookback = millis(&self.options.lookback_delta);
         let out: Vec<Sample> = self
@@ -424,7 +473,7 @@ impl<'a> Evaluator<'a> {
                 let i = s.samples.partition_point(|&(ts, _)| ts <= reference);
                 let &(ts, v) = s.samples[..i].last()?;
                 (ts > reference - lookback && !model::metrics::is_stale_nan(v)).then(|| Sample {
-                    metric: (*s.labels).clone(),
+                    metric: s.labels.clone(),
                     t: ts,
                     v,
                     drop_name: false,
@@ -437,9 +486,17 @@ impl<'a> Evaluator<'a> {
 
     /// A range selector at `t`: the samples in `(t - range, t]` (after `@`
     /// and `offset`), staleness markers left out.
-    fn select_range(&mut self, vs: &VectorSelector, range: i64, t: i64) -> EvalResult<(Vec<Series>, Window)> {
+    fn select_range(
+        &mut self,
+        vs: &VectorSelector,
+        range: i64,
+        t: i64,
+    ) -> EvalResult<(Vec<Series>, Window)> {
         let end = self.at_time(&vs.at, t) - offset_millis(&vs.offset);
-        let window = Window { start: end - range, end };
+        let window = Window {
+            start: end - range,
+            end,
+        };
         let mut total = 0;
         let out: Vec<Series> = self
             .series_of(vs)?
@@ -453,7 +510,11 @@ impl<'a> Evaluator<'a> {
                     .filter(|&(_, v)| !model::metrics::is_stale_nan(v))
                     .collect();
                 total += points.len();
-                (!points.is_empty()).then(|| Series { metric: (*s.labels).clone(), points, drop_name: false })
+                (!points.is_empty()).then(|| Series {
+                    metric: s.labels.clone(),
+                    points,
+                    drop_name: false,
+                })
             })
             .collect();
         self.count_samples(total)?;
@@ -462,31 +523,49 @@ impl<'a> Evaluator<'a> {
 
     /// A subquery at `t`: the inner expression at every step-aligned time in
     /// the left-open window.
-    fn eval_subquery(&mut self, sq: &parser::SubqueryExpr, t: i64) -> EvalResult<(Vec<Series>, Window)> {
+    fn eval_subquery(
+        &mut self,
+        sq: &parser::SubqueryExpr,
+        t: i64,
+    ) -> EvalResult<(Vec<Series>, Window)> {
         let end = self.at_time(&sq.at, t) - offset_millis(&sq.offset);
         let range = millis(&sq.range);
         let step = self.subquery_step(&sq.step);
-        let window = Window { start: end - range, end };
+        let window = Window {
+            start: end - range,
+            end,
+        };
         // Go's integer division truncates toward zero; so does Rust's.
         let mut ts = step * (window.start / step);
         if ts <= window.start {
             ts += step;
         }
-        let mut index: HashMap<(Labels, bool), usize> = HashMap::new();
+        let mut index: HashMap<(Arc<Labels>, bool), usize> = HashMap::new();
         let mut series: Vec<Series> = Vec::new();
         while ts <= end {
             self.check_deadline()?;
             let samples = match self.eval(&sq.expr, ts)? {
-                Value::Scalar(v) => vec![Sample { metric: Labels::new(), t: ts, v, drop_name: false }],
+                Value::Scalar(v) => vec![Sample {
+                    metric: Arc::default(),
+                    t: ts,
+                    v,
+                    drop_name: false,
+                }],
                 Value::Vector(v) => v,
                 _ => return fail("subquery is only allowed on instant vector or scalar"),
             };
             self.count_samples(samples.len())?;
             for s in samples {
-                let i = *index.entry((s.metric.clone(), s.drop_name)).or_insert_with(|| {
-                    series.push(Series { metric: s.metric, points: Vec::new(), drop_name: s.drop_name });
-                    series.len() - 1
-                });
+                let i = *index
+                    .entry((s.metric.clone(), s.drop_name))
+                    .or_insert_with(|| {
+                        series.push(Series {
+                            metric: s.metric,
+                            points: Vec::new(),
+                            drop_name: s.drop_name,
+                        });
+                        series.len() - 1
+                    });
                 series[i].points.push((ts, s.v));
             }
             ts += step;
@@ -527,7 +606,12 @@ impl<'a> Evaluator<'a> {
                 Value::Scalar(v) => Value::Scalar(-v),
                 Value::Vector(v) => Value::Vector(
                     v.into_iter()
-                        .map(|s| Sample { v: -s.v, t, drop_name: true, ..s })
+                        .map(|s| Sample {
+                            v: -s.v,
+                            t,
+                            drop_name: true,
+                            ..s
+                        })
                         .collect(),
                 ),
                 other => other,
@@ -539,7 +623,9 @@ impl<'a> Evaluator<'a> {
                 }
                 Ok(Value::Vector(v))
             }
-            Expr::MatrixSelector(_) | Expr::Subquery(_) => Ok(Value::Matrix(self.eval_range_arg(e, t)?.0)),
+            Expr::MatrixSelector(_) | Expr::Subquery(_) => {
+                Ok(Value::Matrix(self.eval_range_arg(e, t)?.0))
+            }
             Expr::Binary(b) => self.eval_binary(b, t),
             Expr::Aggregate(a) => self.eval_aggregate(a, t),
             Expr::Call(c) => self.eval_call(c, t),

@@ -3,6 +3,7 @@
 //! buckets and the calendar functions.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use model::labels::Labels;
 use model::relabel::Regex;
@@ -19,10 +20,20 @@ use crate::value::{Point, Sample, Value};
 fn keeps_name(name: &str) -> bool {
     matches!(
         name,
-        "last_over_time" | "first_over_time" | "sort" | "sort_desc" | "sort_by_label" | "sort_by_label_desc"
-            | "label_replace" | "label_join"
+        "last_over_time"
+            | "first_over_time"
+            | "sort"
+            | "sort_desc"
+            | "sort_by_label"
+            | "sort_by_label_desc"
+            | "label_replace"
+            | "label_join"
     )
 }
+
+/// One classic histogram: its labels (no `le`, no name), its metric name
+/// (for messages) and its buckets `(upper bound, cumulative count)`.
+type ClassicHistogram = (Labels, String, Vec<(f64, f64)>);
 
 fn unwrap_parens(e: &Expr) -> &Expr {
     match e {
@@ -35,7 +46,10 @@ impl Evaluator<'_> {
     pub(crate) fn eval_call(&mut self, c: &Call, t: i64) -> EvalResult<Value> {
         let name = c.func.name;
         let args: Vec<&Expr> = c.args.args.iter().map(|a| a.as_ref()).collect();
-        if let Some(i) = args.iter().position(|a| a.value_type() == ValueType::Matrix) {
+        if let Some(i) = args
+            .iter()
+            .position(|a| a.value_type() == ValueType::Matrix)
+        {
             return self.eval_range_function(name, &args, i, t);
         }
         let v = match name {
@@ -43,7 +57,12 @@ impl Evaluator<'_> {
             "pi" => return Ok(Value::Scalar(std::f64::consts::PI)),
             "vector" => {
                 let v = self.eval_scalar(args[0], t)?;
-                return Ok(Value::Vector(vec![Sample { metric: Labels::new(), t, v, drop_name: false }]));
+                return Ok(Value::Vector(vec![Sample {
+                    metric: Arc::default(),
+                    t,
+                    v,
+                    drop_name: false,
+                }]));
             }
             "scalar" => {
                 let v = self.eval_vector(args[0], t)?;
@@ -55,12 +74,21 @@ impl Evaluator<'_> {
                     other => self.eval_vector(other, t)?,
                 };
                 v.into_iter()
-                    .map(|s| Sample { v: s.t as f64 / 1000.0, t, drop_name: true, metric: s.metric })
+                    .map(|s| Sample {
+                        v: s.t as f64 / 1000.0,
+                        t,
+                        drop_name: true,
+                        metric: s.metric,
+                    })
                     .collect()
             }
             "absent" => {
                 let v = self.eval_vector(args[0], t)?;
-                return Ok(Value::Vector(if v.is_empty() { absent_sample(args[0], t) } else { Vec::new() }));
+                return Ok(Value::Vector(if v.is_empty() {
+                    absent_sample(args[0], t)
+                } else {
+                    Vec::new()
+                }));
             }
             "label_replace" => {
                 let v = self.eval_vector(args[0], t)?;
@@ -73,11 +101,17 @@ impl Evaluator<'_> {
                 let sep = string_arg(args[2]);
                 let srcs: Vec<String> = args[3..].iter().map(|a| string_arg(a)).collect();
                 if !model::relabel::is_valid_label_name(&dst) {
-                    return fail(format!("invalid destination label name in label_join(): {dst}"));
+                    return fail(format!(
+                        "invalid destination label name in label_join(): {dst}"
+                    ));
                 }
                 v.into_iter()
                     .map(|mut s| {
-                        let joined = srcs.iter().map(|l| s.metric.value(l)).collect::<Vec<_>>().join(&sep);
+                        let joined = srcs
+                            .iter()
+                            .map(|l| s.metric.value(l))
+                            .collect::<Vec<_>>()
+                            .join(&sep);
                         set_or_remove(&mut s, &dst, joined);
                         s
                     })
@@ -110,7 +144,10 @@ impl Evaluator<'_> {
             }
             "clamp" | "clamp_min" | "clamp_max" | "round" => {
                 let v = self.eval_vector(args[0], t)?;
-                let params: Vec<f64> = args[1..].iter().map(|a| self.eval_scalar(a, t)).collect::<EvalResult<_>>()?;
+                let params: Vec<f64> = args[1..]
+                    .iter()
+                    .map(|a| self.eval_scalar(a, t))
+                    .collect::<EvalResult<_>>()?;
                 let f: Box<dyn Fn(f64) -> f64> = match name {
                     "clamp" if params[1] < params[0] => return Ok(Value::Vector(Vec::new())),
                     "clamp" => {
@@ -132,11 +169,16 @@ impl Evaluator<'_> {
                 };
                 map_values(v, t, |x| if x.is_nan() { x } else { f(x) })
             }
-            "year" | "month" | "day_of_month" | "day_of_week" | "day_of_year" | "days_in_month" | "hour"
-            | "minute" => {
+            "year" | "month" | "day_of_month" | "day_of_week" | "day_of_year" | "days_in_month"
+            | "hour" | "minute" => {
                 let v = match args.first() {
                     Some(a) => self.eval_vector(a, t)?,
-                    None => vec![Sample { metric: Labels::new(), t, v: t as f64 / 1000.0, drop_name: false }],
+                    None => vec![Sample {
+                        metric: Arc::default(),
+                        t,
+                        v: t as f64 / 1000.0,
+                        drop_name: false,
+                    }],
                 };
                 map_values(v, t, |x| calendar(name, x))
             }
@@ -156,7 +198,13 @@ impl Evaluator<'_> {
     }
 
     /// Functions over a range vector; `i` is the position of the range argument.
-    fn eval_range_function(&mut self, name: &str, args: &[&Expr], i: usize, t: i64) -> EvalResult<Value> {
+    fn eval_range_function(
+        &mut self,
+        name: &str,
+        args: &[&Expr],
+        i: usize,
+        t: i64,
+    ) -> EvalResult<Value> {
         let scalars: Vec<f64> = args
             .iter()
             .enumerate()
@@ -165,31 +213,46 @@ impl Evaluator<'_> {
             .collect::<EvalResult<_>>()?;
         let (matrix, window) = self.eval_range_arg(args[i], t)?;
         if name == "absent_over_time" {
-            return Ok(Value::Vector(if matrix.is_empty() { absent_sample(args[i], t) } else { Vec::new() }));
+            return Ok(Value::Vector(if matrix.is_empty() {
+                absent_sample(args[i], t)
+            } else {
+                Vec::new()
+            }));
         }
         if matches!(name, "quantile_over_time") && !(0.0..=1.0).contains(&scalars[0]) {
-            self.warn(format!("quantile value should be between 0 and 1, got {}", format_float(scalars[0])));
+            self.warn(format!(
+                "quantile value should be between 0 and 1, got {}",
+                format_float(scalars[0])
+            ));
         }
         if name == "double_exponential_smoothing" || name == "holt_winters" {
             let (sf, tf) = (scalars[0], scalars[1]);
             if sf <= 0.0 || sf >= 1.0 {
-                return fail(format!("invalid smoothing factor. Expected: 0 < sf < 1, got: {sf:.6}"));
+                return fail(format!(
+                    "invalid smoothing factor. Expected: 0 < sf < 1, got: {sf:.6}"
+                ));
             }
             if tf <= 0.0 || tf >= 1.0 {
-                return fail(format!("invalid trend factor. Expected: 0 < tf < 1, got: {tf:.6}"));
+                return fail(format!(
+                    "invalid trend factor. Expected: 0 < tf < 1, got: {tf:.6}"
+                ));
             }
         }
         let mut out = Vec::with_capacity(matrix.len());
         for series in matrix {
             if matches!(name, "rate" | "increase")
                 && let Some(metric) = series.metric.get("__name__")
-                && !["_total", "_sum", "_count", "_bucket"].iter().any(|s| metric.ends_with(s))
+                && !["_total", "_sum", "_count", "_bucket"]
+                    .iter()
+                    .any(|s| metric.ends_with(s))
             {
                 self.info(format!(
                     "metric might not be a counter, name does not end in _total/_sum/_count/_bucket: {metric:?}"
                 ));
             }
-            let Some(v) = range_function(name, &series.points, window, &scalars, t)? else { continue };
+            let Some(v) = range_function(name, &series.points, window, &scalars, t)? else {
+                continue;
+            };
             out.push(Sample {
                 drop_name: series.drop_name || !keeps_name(name),
                 metric: series.metric,
@@ -203,9 +266,9 @@ impl Evaluator<'_> {
     /// Groups classic-histogram buckets by their labels without `le` and the
     /// name (kept apart for messages); a bucket without a valid `le` is warned
     /// about and left out.
-    fn classic_histograms(&mut self, v: Vec<Sample>) -> Vec<(Labels, String, Vec<(f64, f64)>)> {
+    fn classic_histograms(&mut self, v: Vec<Sample>) -> Vec<ClassicHistogram> {
         let mut index: HashMap<Labels, usize> = HashMap::new();
-        let mut groups: Vec<(Labels, String, Vec<(f64, f64)>)> = Vec::new();
+        let mut groups: Vec<ClassicHistogram> = Vec::new();
         for s in v {
             let le = s.metric.value("le");
             let Some(bound) = parse_go_float(le) else {
@@ -216,7 +279,7 @@ impl Evaluator<'_> {
                 ));
                 continue;
             };
-            let mut key = s.metric.clone();
+            let mut key = (*s.metric).clone();
             key.remove("le");
             crate::engine::drop_metric_name(&mut key);
             let i = *index.entry(key.clone()).or_insert_with(|| {
@@ -230,7 +293,10 @@ impl Evaluator<'_> {
 
     fn histogram_quantile(&mut self, phi: f64, v: Vec<Sample>, t: i64) -> Vec<Sample> {
         if !(0.0..=1.0).contains(&phi) {
-            self.warn(format!("quantile value should be between 0 and 1, got {}", format_float(phi)));
+            self.warn(format!(
+                "quantile value should be between 0 and 1, got {}",
+                format_float(phi)
+            ));
         }
         let mut out = Vec::new();
         for (metric, name, mut buckets) in self.classic_histograms(v) {
@@ -238,15 +304,31 @@ impl Evaluator<'_> {
             if forced {
                 self.info(format!("input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile) for metric name {name:?}"));
             }
-            out.push(Sample { metric, t, v, drop_name: false });
+            out.push(Sample {
+                metric: Arc::new(metric),
+                t,
+                v,
+                drop_name: false,
+            });
         }
         out
     }
 
-    fn histogram_fraction(&mut self, lower: f64, upper: f64, v: Vec<Sample>, t: i64) -> Vec<Sample> {
+    fn histogram_fraction(
+        &mut self,
+        lower: f64,
+        upper: f64,
+        v: Vec<Sample>,
+        t: i64,
+    ) -> Vec<Sample> {
         self.classic_histograms(v)
             .into_iter()
-            .map(|(metric, _, mut buckets)| Sample { metric, t, v: bucket_fraction(lower, upper, &mut buckets), drop_name: false })
+            .map(|(metric, _, mut buckets)| Sample {
+                metric: Arc::new(metric),
+                t,
+                v: bucket_fraction(lower, upper, &mut buckets),
+                drop_name: false,
+            })
             .collect()
     }
 }
@@ -284,19 +366,28 @@ fn string_arg(e: &Expr) -> String {
 
 fn set_or_remove(s: &mut Sample, name: &str, value: String) {
     if value.is_empty() {
-        s.metric.remove(name);
+        Arc::make_mut(&mut s.metric).remove(name);
     } else {
-        s.metric.set(name.to_string(), value);
+        Arc::make_mut(&mut s.metric).set(name.to_string(), value);
     }
     if name == "__name__" {
         s.drop_name = false;
     }
 }
 
-fn label_replace(v: Vec<Sample>, dst: &str, replacement: &str, src: &str, regex: &str) -> EvalResult<Vec<Sample>> {
-    let re = Regex::new(regex).map_err(|e| format!("invalid regular expression in label_replace(): {regex}: {e}"))?;
+fn label_replace(
+    v: Vec<Sample>,
+    dst: &str,
+    replacement: &str,
+    src: &str,
+    regex: &str,
+) -> EvalResult<Vec<Sample>> {
+    let re = Regex::new(regex)
+        .map_err(|e| format!("invalid regular expression in label_replace(): {regex}: {e}"))?;
     if !model::relabel::is_valid_label_name(dst) {
-        return fail(format!("invalid destination label name in label_replace(): {dst}"));
+        return fail(format!(
+            "invalid destination label name in label_replace(): {dst}"
+        ));
     }
     Ok(v.into_iter()
         .map(|mut s| {
@@ -335,11 +426,23 @@ fn absent_sample(e: &Expr, t: i64) -> Vec<Sample> {
             }
         }
     }
-    vec![Sample { metric, t, v: 1.0, drop_name: false }]
+    vec![Sample {
+        metric: Arc::new(metric),
+        t,
+        v: 1.0,
+        drop_name: false,
+    }]
 }
 
 fn map_values(v: Vec<Sample>, t: i64, f: impl Fn(f64) -> f64) -> Vec<Sample> {
-    v.into_iter().map(|s| Sample { v: f(s.v), t, drop_name: true, metric: s.metric }).collect()
+    v.into_iter()
+        .map(|s| Sample {
+            v: f(s.v),
+            t,
+            drop_name: true,
+            metric: s.metric,
+        })
+        .collect()
 }
 
 fn math_function(name: &str) -> Option<fn(f64) -> f64> {
@@ -366,7 +469,15 @@ fn math_function(name: &str) -> Option<fn(f64) -> f64> {
         "atanh" => f64::atanh,
         "deg" => f64::to_degrees,
         "rad" => f64::to_radians,
-        "sgn" => |x: f64| if x > 0.0 { 1.0 } else if x < 0.0 { -1.0 } else { x },
+        "sgn" => |x: f64| {
+            if x > 0.0 {
+                1.0
+            } else if x < 0.0 {
+                -1.0
+            } else {
+                x
+            }
+        },
         _ => return None,
     })
 }
@@ -472,13 +583,23 @@ fn bucket_fraction(lower: f64, upper: f64, buckets: &mut Vec<(f64, f64)>) -> f64
     let rank_at = |x: f64| {
         let mut below = 0.0;
         for (i, &(bound, cumulative)) in buckets.iter().enumerate() {
-            let start = if i > 0 { buckets[i - 1].0 } else if bound > 0.0 { 0.0 } else { f64::NEG_INFINITY };
+            let start = if i > 0 {
+                buckets[i - 1].0
+            } else if bound > 0.0 {
+                0.0
+            } else {
+                f64::NEG_INFINITY
+            };
             if x <= start {
                 return below;
             }
             if x < bound {
                 let count = cumulative - below;
-                return if start.is_infinite() || bound.is_infinite() { below } else { below + count * (x - start) / (bound - start) };
+                return if start.is_infinite() || bound.is_infinite() {
+                    below
+                } else {
+                    below + count * (x - start) / (bound - start)
+                };
             }
             below = cumulative;
         }
@@ -497,7 +618,20 @@ fn calendar(name: &str, seconds: f64) -> f64 {
     let of_day = secs.rem_euclid(86_400);
     let (year, month, day) = civil_from_days(days);
     let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let month_days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    let month_days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
     (match name {
         "year" => year,
         "month" => month,
@@ -526,15 +660,27 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 
 /// One range-vector function over one series' points; `None` leaves the
 /// series out of the result.
-fn range_function(name: &str, points: &[Point], window: Window, scalars: &[f64], t: i64) -> EvalResult<Option<f64>> {
+fn range_function(
+    name: &str,
+    points: &[Point],
+    window: Window,
+    scalars: &[f64],
+    t: i64,
+) -> EvalResult<Option<f64>> {
     let values = || points.iter().map(|p| p.1);
     Ok(Some(match name {
         "rate" => return Ok(extrapolated_rate(points, window, true, true)),
         "increase" => return Ok(extrapolated_rate(points, window, true, false)),
         "delta" => return Ok(extrapolated_rate(points, window, false, false)),
         "irate" | "idelta" => {
-            let [.., (t0, v0), (t1, v1)] = points else { return Ok(None) };
-            let mut d = if name == "irate" && v1 < v0 { *v1 } else { v1 - v0 };
+            let [.., (t0, v0), (t1, v1)] = points else {
+                return Ok(None);
+            };
+            let mut d = if name == "irate" && v1 < v0 {
+                *v1
+            } else {
+                v1 - v0
+            };
             if name == "irate" {
                 d /= (t1 - t0) as f64 / 1000.0;
             }
@@ -578,12 +724,20 @@ fn range_function(name: &str, points: &[Point], window: Window, scalars: &[f64],
                     best = p;
                 }
             }
-            if name.starts_with("ts_of") { best.0 as f64 / 1000.0 } else { best.1 }
+            if name.starts_with("ts_of") {
+                best.0 as f64 / 1000.0
+            } else {
+                best.1
+            }
         }
         "stddev_over_time" | "stdvar_over_time" => {
             let mut var = Variance::default();
             values().for_each(|v| var.add(v));
-            if name == "stddev_over_time" { var.variance().sqrt() } else { var.variance() }
+            if name == "stddev_over_time" {
+                var.variance().sqrt()
+            } else {
+                var.variance()
+            }
         }
         "quantile_over_time" => quantile(scalars[0], &mut values().collect::<Vec<_>>()),
         "mad_over_time" => {
@@ -592,7 +746,10 @@ fn range_function(name: &str, points: &[Point], window: Window, scalars: &[f64],
             let mut deviations: Vec<f64> = vs.iter().map(|v| (v - median).abs()).collect();
             quantile(0.5, &mut deviations)
         }
-        "changes" => points.windows(2).filter(|w| w[0].1 != w[1].1 && !(w[0].1.is_nan() && w[1].1.is_nan())).count() as f64,
+        "changes" => points
+            .windows(2)
+            .filter(|w| w[0].1 != w[1].1 && !(w[0].1.is_nan() && w[1].1.is_nan()))
+            .count() as f64,
         "resets" => points.windows(2).filter(|w| w[1].1 < w[0].1).count() as f64,
         "double_exponential_smoothing" | "holt_winters" => {
             if points.len() < 2 {
@@ -641,7 +798,11 @@ fn extrapolated_rate(points: &[Point], window: Window, counter: bool, rate: bool
     }
     if counter {
         // A counter cannot go below zero: extrapolate no further back than its zero point.
-        let to_zero = if result > 0.0 && first_v >= 0.0 { sampled * (first_v / result) } else { to_start };
+        let to_zero = if result > 0.0 && first_v >= 0.0 {
+            sampled * (first_v / result)
+        } else {
+            to_start
+        };
         to_start = to_start.min(to_zero);
     }
     if to_end >= threshold {

@@ -8,6 +8,8 @@ mod functions;
 mod matcher;
 mod stats;
 pub mod storage;
+#[cfg(test)]
+mod tests;
 mod value;
 
 pub use engine::{Engine, EngineOptions, QueryError, QueryResult};

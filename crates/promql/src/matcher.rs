@@ -21,7 +21,10 @@ pub struct LabelMatcher {
 
 impl LabelMatcher {
     pub fn new(name: &str, kind: MatchKind) -> LabelMatcher {
-        LabelMatcher { name: name.to_string(), kind }
+        LabelMatcher {
+            name: name.to_string(),
+            kind,
+        }
     }
 
     /// Compiles a parsed matcher with Prometheus's anchoring.

@@ -72,11 +72,16 @@ impl Mean {
             }
         }
         let current = self.mean + self.c;
-        (self.mean, self.c) = kahan_sum_inc(v / self.count - current / self.count, self.mean, self.c);
+        (self.mean, self.c) =
+            kahan_sum_inc(v / self.count - current / self.count, self.mean, self.c);
     }
 
     pub fn value(&self) -> f64 {
-        if self.incremental { self.mean + self.c } else { (self.sum + self.c) / self.count }
+        if self.incremental {
+            self.mean + self.c
+        } else {
+            (self.sum + self.c) / self.count
+        }
     }
 }
 
@@ -95,7 +100,8 @@ impl Variance {
         self.count += 1.0;
         let delta = v - (self.mean + self.c);
         (self.mean, self.c) = kahan_sum_inc(delta / self.count, self.mean, self.c);
-        (self.aux, self.c_aux) = kahan_sum_inc(delta * (v - (self.mean + self.c)), self.aux, self.c_aux);
+        (self.aux, self.c_aux) =
+            kahan_sum_inc(delta * (v - (self.mean + self.c)), self.aux, self.c_aux);
     }
 
     pub fn variance(&self) -> f64 {
@@ -135,8 +141,13 @@ pub fn quantile(q: f64, values: &mut [f64]) -> f64 {
 
 /// Least-squares slope and intercept of `points`, x in seconds from `intercept_time`.
 pub fn linear_regression(points: &[(i64, f64)], intercept_time: i64) -> (f64, f64) {
-    let (mut n, mut x_sum, mut y_sum, mut xy_sum, mut x2_sum) =
-        (0.0, Sum::default(), Sum::default(), Sum::default(), Sum::default());
+    let (mut n, mut x_sum, mut y_sum, mut xy_sum, mut x2_sum) = (
+        0.0,
+        Sum::default(),
+        Sum::default(),
+        Sum::default(),
+        Sum::default(),
+    );
     let first = points[0].1;
     let mut constant = true;
     for (i, &(t, v)) in points.iter().enumerate() {
@@ -151,7 +162,11 @@ pub fn linear_regression(points: &[(i64, f64)], intercept_time: i64) -> (f64, f6
         x2_sum.add(x * x);
     }
     if constant {
-        return if first.is_infinite() { (f64::NAN, f64::NAN) } else { (0.0, first) };
+        return if first.is_infinite() {
+            (f64::NAN, f64::NAN)
+        } else {
+            (0.0, first)
+        };
     }
     let (x, y, xy, x2) = (x_sum.value(), y_sum.value(), xy_sum.value(), x2_sum.value());
     let cov = xy - x * y / n;

@@ -28,10 +28,16 @@ pub trait Querier: Send + Sync {
     fn label_values(&self, name: &str, matchers: &[LabelMatcher]) -> Vec<String>;
 }
 
+/// A series still being appended to.
+struct GrowingSeries {
+    labels: Arc<Labels>,
+    samples: Vec<(i64, f64)>,
+}
+
 /// Series held in memory; samples appended in time order.
 #[derive(Default)]
 pub struct MemoryStorage {
-    series: Vec<(Arc<Labels>, Vec<(i64, f64)>)>,
+    series: Vec<GrowingSeries>,
     index: std::collections::HashMap<Labels, usize>,
 }
 
@@ -50,20 +56,32 @@ impl MemoryStorage {
     }
 
     /// Appends a sample; samples of one series must come in increasing time order.
-    pub fn append(&mut self, labels: &Labels, timestamp: i64, value: f64) -> Result<(), OutOfOrder> {
+    pub fn append(
+        &mut self,
+        labels: &Labels,
+        timestamp: i64,
+        value: f64,
+    ) -> Result<(), OutOfOrder> {
         let i = match self.index.get(labels) {
             Some(&i) => i,
             None => {
-                self.series.push((Arc::new(labels.clone()), Vec::new()));
+                self.series.push(GrowingSeries {
+                    labels: Arc::new(labels.clone()),
+                    samples: Vec::new(),
+                });
                 self.index.insert(labels.clone(), self.series.len() - 1);
                 self.series.len() - 1
             }
         };
-        let samples = &mut self.series[i].1;
+        let samples = &mut self.series[i].samples;
         if let Some(&(last, _)) = samples.last()
             && last >= timestamp
         {
-            return Err(OutOfOrder { labels: labels.clone(), timestamp, last });
+            return Err(OutOfOrder {
+                labels: labels.clone(),
+                timestamp,
+                last,
+            });
         }
         samples.push((timestamp, value));
         Ok(())
@@ -74,7 +92,10 @@ impl MemoryStorage {
         let mut series: Vec<StoredSeries> = self
             .series
             .into_iter()
-            .map(|(labels, samples)| StoredSeries { labels, samples: samples.into() })
+            .map(|s| StoredSeries {
+                labels: s.labels,
+                samples: s.samples.into(),
+            })
             .collect();
         series.sort_by(|a, b| a.labels.cmp(&b.labels));
         MemoryQuerier { series }
@@ -87,7 +108,10 @@ pub struct MemoryQuerier {
 }
 
 impl MemoryQuerier {
-    fn matching<'a>(&'a self, matchers: &'a [LabelMatcher]) -> impl Iterator<Item = &'a StoredSeries> {
+    fn matching<'a>(
+        &'a self,
+        matchers: &'a [LabelMatcher],
+    ) -> impl Iterator<Item = &'a StoredSeries> {
         self.series
             .iter()
             .filter(move |s| matchers.iter().all(|m| m.matches(s.labels.value(&m.name))))

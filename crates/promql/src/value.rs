@@ -1,5 +1,7 @@
 //! Values an expression evaluates to.
 
+use std::sync::Arc;
+
 use model::labels::Labels;
 
 /// A float point of a series.
@@ -8,7 +10,8 @@ pub type Point = (i64, f64);
 /// One element of an instant vector.
 #[derive(Clone, Debug)]
 pub struct Sample {
-    pub metric: Labels,
+    /// Shared with the stored series until an operation changes it.
+    pub metric: Arc<Labels>,
     /// The sample's own timestamp (for `timestamp()`), else the evaluation time.
     pub t: i64,
     pub v: f64,
@@ -19,7 +22,7 @@ pub struct Sample {
 /// One series of a range vector (matrix).
 #[derive(Clone, Debug)]
 pub struct Series {
-    pub metric: Labels,
+    pub metric: Arc<Labels>,
     pub points: Vec<Point>,
     pub drop_name: bool,
 }

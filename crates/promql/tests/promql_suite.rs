@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
+use std::sync::{LazyLock, Mutex};
 
 use model::labels::Labels;
 use promql::storage::{MemoryQuerier, MemoryStorage};
@@ -70,16 +71,30 @@ fn parse_duration(s: &str) -> Result<i64, String> {
     if s == "0" {
         return Ok(0);
     }
-    let re = Regex::new(r"^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$").unwrap();
-    let caps = re.captures(s).ok_or_else(|| format!("bad duration {s:?}"))?;
+    let re =
+        re(r"^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$");
+    let caps = re
+        .captures(s)
+        .ok_or_else(|| format!("bad duration {s:?}"))?;
     if s.is_empty() {
         return Err("empty duration".into());
     }
-    let units = [365 * 86_400_000, 7 * 86_400_000, 86_400_000, 3_600_000, 60_000, 1000, 1];
+    let units = [
+        365 * 86_400_000,
+        7 * 86_400_000,
+        86_400_000,
+        3_600_000,
+        60_000,
+        1000,
+        1,
+    ];
     Ok(units
         .iter()
         .enumerate()
-        .map(|(i, u)| caps.get(i + 1).map_or(0, |m| m.as_str().parse::<i64>().unwrap() * u))
+        .map(|(i, u)| {
+            caps.get(i + 1)
+                .map_or(0, |m| m.as_str().parse::<i64>().unwrap() * u)
+        })
         .sum())
 }
 
@@ -96,7 +111,8 @@ fn parse_number(s: &str) -> Option<f64> {
         i64::from_str_radix(o, 8).ok()
     } else if let Some(b) = lower.strip_prefix("0b") {
         i64::from_str_radix(b, 2).ok()
-    } else if lower.len() > 1 && lower.starts_with('0') && lower.bytes().all(|b| b.is_ascii_digit()) {
+    } else if lower.len() > 1 && lower.starts_with('0') && lower.bytes().all(|b| b.is_ascii_digit())
+    {
         i64::from_str_radix(&lower[1..], 8).ok()
     } else {
         None
@@ -107,7 +123,11 @@ fn parse_number(s: &str) -> Option<f64> {
     let v = match lower.as_str() {
         "inf" | "infinity" => f64::INFINITY,
         "nan" => f64::NAN,
-        _ if lower.bytes().all(|b| b.is_ascii_digit() || b"+-.e_".contains(&b)) && !lower.is_empty() => {
+        _ if lower
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b"+-.e_".contains(&b))
+            && !lower.is_empty() =>
+        {
             lower.replace('_', "").parse().ok()?
         }
         _ => return None,
@@ -136,23 +156,37 @@ fn parse_values(items: &[&str]) -> Result<Vec<Option<f64>>, String> {
             continue;
         }
         // `x` always means repetition here: values are never hexadecimal.
-        let Some((body, times)) = item.rsplit_once('x').and_then(|(b, n)| Some((b, n.parse::<usize>().ok()?))) else {
-            out.push(Some(parse_number(item).ok_or_else(|| format!("bad item {item}"))?));
+        let Some((body, times)) = item
+            .rsplit_once('x')
+            .and_then(|(b, n)| Some((b, n.parse::<usize>().ok()?)))
+        else {
+            out.push(Some(
+                parse_number(item).ok_or_else(|| format!("bad item {item}"))?,
+            ));
             continue;
         };
         // The operator is the first + or - after the first character that is no exponent sign.
         let bytes = body.as_bytes();
-        let op = (1..bytes.len()).find(|&i| (bytes[i] == b'+' || bytes[i] == b'-') && !matches!(bytes[i - 1], b'e' | b'E'));
+        let op = (1..bytes.len()).find(|&i| {
+            (bytes[i] == b'+' || bytes[i] == b'-') && !matches!(bytes[i - 1], b'e' | b'E')
+        });
         let (start, delta) = match op {
             Some(i) => {
                 let start = parse_number(&body[..i]).ok_or_else(|| format!("bad item {item}"))?;
-                let delta = parse_number(&body[i + 1..]).ok_or_else(|| format!("bad item {item}"))?;
+                let delta =
+                    parse_number(&body[i + 1..]).ok_or_else(|| format!("bad item {item}"))?;
                 (start, if bytes[i] == b'-' { -delta } else { delta })
             }
-            None => (parse_number(body).ok_or_else(|| format!("bad item {item}"))?, 0.0),
+            None => (
+                parse_number(body).ok_or_else(|| format!("bad item {item}"))?,
+                0.0,
+            ),
         };
         if body == "stale" {
-            out.extend(std::iter::repeat_n(Some(model::metrics::stale_nan()), times + 1));
+            out.extend(std::iter::repeat_n(
+                Some(model::metrics::stale_nan()),
+                times + 1,
+            ));
             continue;
         }
         for i in 0..=times {
@@ -180,8 +214,14 @@ fn unquote(s: &str) -> Result<(String, &str), String> {
                     '"' => out.push('"'),
                     '\'' => out.push('\''),
                     'x' | 'u' | 'U' => {
-                        let n = match e { 'x' => 2, 'u' => 4, _ => 8 };
-                        let hex: String = (0..n).filter_map(|_| chars.next().map(|(_, c)| c)).collect();
+                        let n = match e {
+                            'x' => 2,
+                            'u' => 4,
+                            _ => 8,
+                        };
+                        let hex: String = (0..n)
+                            .filter_map(|_| chars.next().map(|(_, c)| c))
+                            .collect();
                         let code = u32::from_str_radix(&hex, 16).map_err(|_| "bad escape")?;
                         out.push(char::from_u32(code).ok_or("bad escape")?);
                     }
@@ -197,7 +237,9 @@ fn unquote(s: &str) -> Result<(String, &str), String> {
 /// Parses `name{l="v",…} rest` → (labels, rest).
 fn parse_series(line: &str) -> Result<(Labels, &str), String> {
     let mut labels = Labels::new();
-    let name_end = line.find(|c: char| c == '{' || c.is_whitespace()).unwrap_or(line.len());
+    let name_end = line
+        .find(|c: char| c == '{' || c.is_whitespace())
+        .unwrap_or(line.len());
     if name_end > 0 {
         labels.set("__name__", &line[..name_end]);
     }
@@ -212,10 +254,16 @@ fn parse_series(line: &str) -> Result<(Labels, &str), String> {
             let (name, r) = if rest.starts_with('"') {
                 unquote(rest)?
             } else {
-                let end = rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).ok_or("bad labels")?;
+                let end = rest
+                    .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .ok_or("bad labels")?;
                 (rest[..end].to_string(), &rest[end..])
             };
-            let r = r.trim_start().strip_prefix('=').ok_or("expected =")?.trim_start();
+            let r = r
+                .trim_start()
+                .strip_prefix('=')
+                .ok_or("expected =")?
+                .trim_start();
             if !r.starts_with('"') {
                 // A bare quoted name inside braces is the metric name.
                 return Err("expected quoted value".into());
@@ -232,15 +280,21 @@ fn parse_series(line: &str) -> Result<(Labels, &str), String> {
 fn parse_message(kind: Option<&str>, text: Option<&str>) -> Result<Message, String> {
     Ok(match (kind, text) {
         (Some("msg"), Some(t)) => Message::Exact(t.trim().to_string()),
-        (Some("regex"), Some(t)) => Message::Regex(Regex::new(t.trim()).map_err(|e| e.to_string())?),
+        (Some("regex"), Some(t)) => {
+            Message::Regex(Regex::new(t.trim()).map_err(|e| e.to_string())?)
+        }
         _ => Message::Any,
     })
 }
 
 fn parse_eval(header: &str, body: &[&str], line: usize) -> Result<Eval, String> {
-    let instant = Regex::new(r"^eval(?:_(fail|warn|ordered|info))?\s+instant\s+(?:at\s+(.+?))?\s+(.+)$").unwrap();
-    let range = Regex::new(r"^eval(?:_(fail|warn|info))?\s+range\s+from\s+(.+)\s+to\s+(.+)\s+step\s+(.+?)\s+(.+)$").unwrap();
-    let mut eval = Eval { line, ..Eval::default() };
+    let instant = re(r"^eval(?:_(fail|warn|ordered|info))?\s+instant\s+(?:at\s+(.+?))?\s+(.+)$");
+    let range =
+        re(r"^eval(?:_(fail|warn|info))?\s+range\s+from\s+(.+)\s+to\s+(.+)\s+step\s+(.+?)\s+(.+)$");
+    let mut eval = Eval {
+        line,
+        ..Eval::default()
+    };
     let modifier;
     if let Some(c) = instant.captures(header) {
         modifier = c.get(1).map(|m| m.as_str().to_string());
@@ -248,7 +302,11 @@ fn parse_eval(header: &str, body: &[&str], line: usize) -> Result<Eval, String> 
         eval.expr = c[3].to_string();
     } else if let Some(c) = range.captures(header) {
         modifier = c.get(1).map(|m| m.as_str().to_string());
-        let (start, end, step) = (parse_duration(&c[2])?, parse_duration(&c[3])?, parse_duration(&c[4])?);
+        let (start, end, step) = (
+            parse_duration(&c[2])?,
+            parse_duration(&c[3])?,
+            parse_duration(&c[4])?,
+        );
         if end < start {
             return Err("end before start".into());
         }
@@ -264,16 +322,22 @@ fn parse_eval(header: &str, body: &[&str], line: usize) -> Result<Eval, String> 
         Some("ordered") => eval.ordered = true,
         _ => {}
     }
-    let expect = Regex::new(r"^expect\s+(ordered|fail|warn|no_warn|info|no_info)(?:\s+(regex|msg):(.+))?$").unwrap();
-    let range_vector = Regex::new(r"^expect range vector from (.+) to (.+) step (.+)$").unwrap();
-    let string = Regex::new(r#"^expect string\s+(".*"|`.*`)$"#).unwrap();
+    let expect = re(r"^expect\s+(ordered|fail|warn|no_warn|info|no_info)(?:\s+(regex|msg):(.+))?$");
+    let range_vector = re(r"^expect range vector from (.+) to (.+) step (.+)$");
+    let string = re(r#"^expect string\s+(".*"|`.*`)$"#);
     for l in body {
         if let Some(m) = l.strip_prefix("expected_fail_message ") {
             eval.fail = Some(Message::Exact(m.trim().to_string()));
         } else if let Some(m) = l.strip_prefix("expected_fail_regexp ") {
-            eval.fail = Some(Message::Regex(Regex::new(m.trim()).map_err(|e| e.to_string())?));
+            eval.fail = Some(Message::Regex(
+                Regex::new(m.trim()).map_err(|e| e.to_string())?,
+            ));
         } else if let Some(c) = range_vector.captures(l) {
-            eval.range_vector = Some((parse_duration(&c[1])?, parse_duration(&c[2])?, parse_duration(&c[3])?));
+            eval.range_vector = Some((
+                parse_duration(&c[1])?,
+                parse_duration(&c[2])?,
+                parse_duration(&c[3])?,
+            ));
         } else if let Some(c) = string.captures(l) {
             let quoted = &c[1];
             eval.string = Some(if quoted.starts_with('`') {
@@ -282,8 +346,11 @@ fn parse_eval(header: &str, body: &[&str], line: usize) -> Result<Eval, String> 
                 unquote(quoted)?.0
             });
         } else if l.split_whitespace().next() == Some("expect") {
-            let c = expect.captures(l).ok_or_else(|| format!("bad expect line {l:?}"))?;
-            let message = parse_message(c.get(2).map(|m| m.as_str()), c.get(3).map(|m| m.as_str()))?;
+            let c = expect
+                .captures(l)
+                .ok_or_else(|| format!("bad expect line {l:?}"))?;
+            let message =
+                parse_message(c.get(2).map(|m| m.as_str()), c.get(3).map(|m| m.as_str()))?;
             match &c[1] {
                 "ordered" => eval.ordered = true,
                 "fail" => eval.fail = Some(message),
@@ -308,7 +375,10 @@ fn parse_eval(header: &str, body: &[&str], line: usize) -> Result<Eval, String> 
 
 /// Prometheus's `almost.Equal(a, b, 1e-6)` with staleness markers apart.
 fn almost_equal(a: f64, b: f64) -> bool {
-    let (sa, sb) = (model::metrics::is_stale_nan(a), model::metrics::is_stale_nan(b));
+    let (sa, sb) = (
+        model::metrics::is_stale_nan(a),
+        model::metrics::is_stale_nan(b),
+    );
     if sa || sb {
         return sa && sb;
     }
@@ -333,26 +403,45 @@ fn check_annotations(eval: &Eval, result: &QueryResult) -> Result<(), String> {
         if expected.is_empty() {
             continue;
         }
-        if let Some(e) = emitted.iter().find(|e| !expected.iter().any(|m| m.matches(e))) {
+        if let Some(e) = emitted
+            .iter()
+            .find(|e| !expected.iter().any(|m| m.matches(e)))
+        {
             return Err(format!("unexpected {kind} {e:?}"));
         }
-        if expected.iter().any(|m| !emitted.iter().any(|e| m.matches(e))) {
-            return Err(format!("an expected {kind} was not emitted; emitted {emitted:?}"));
+        if expected
+            .iter()
+            .any(|m| !emitted.iter().any(|e| m.matches(e)))
+        {
+            return Err(format!(
+                "an expected {kind} was not emitted; emitted {emitted:?}"
+            ));
         }
     }
     Ok(())
 }
 
-fn check_points(labels: &Labels, expected: &[Option<f64>], actual: &[(i64, f64)], start: i64, step: i64) -> Result<(), String> {
+fn check_points(
+    labels: &Labels,
+    expected: &[Option<f64>],
+    actual: &[(i64, f64)],
+    start: i64,
+    step: i64,
+) -> Result<(), String> {
     let want: Vec<(i64, f64)> = expected
         .iter()
         .enumerate()
         .filter_map(|(i, v)| v.map(|v| (start + i as i64 * step, v)))
         .collect();
     if want.len() != actual.len()
-        || want.iter().zip(actual).any(|(w, a)| w.0 != a.0 || !almost_equal(w.1, a.1))
+        || want
+            .iter()
+            .zip(actual)
+            .any(|(w, a)| w.0 != a.0 || !almost_equal(w.1, a.1))
     {
-        return Err(format!("series {labels}: expected {want:?}, got {actual:?}"));
+        return Err(format!(
+            "series {labels}: expected {want:?}, got {actual:?}"
+        ));
     }
     Ok(())
 }
@@ -373,22 +462,39 @@ fn check_result(eval: &Eval, value: &Value) -> Result<(), String> {
     match value {
         Value::Vector(v) if eval.range.is_none() && eval.range_vector.is_none() => {
             if v.len() != eval.series.len() {
-                return Err(format!("expected {} series, got {}: {v:?}", eval.series.len(), v.len()));
+                return Err(format!(
+                    "expected {} series, got {}: {v:?}",
+                    eval.series.len(),
+                    v.len()
+                ));
             }
             for (i, e) in eval.series.iter().enumerate() {
                 if e.values.len() != 1 {
                     return Err("an instant eval expects one value per series".into());
                 }
-                let found = if eval.ordered { v.get(i).filter(|s| s.metric == e.labels) } else { v.iter().find(|s| s.metric == e.labels) };
+                let found = if eval.ordered {
+                    v.get(i).filter(|s| *s.metric == e.labels)
+                } else {
+                    v.iter().find(|s| *s.metric == e.labels)
+                };
                 match (found, e.values[0]) {
                     (Some(s), Some(want)) if almost_equal(s.v, want) => {}
-                    (found, want) => return Err(format!("series {}: expected {want:?}, got {:?}", e.labels, found.map(|s| s.v))),
+                    (found, want) => {
+                        return Err(format!(
+                            "series {}: expected {want:?}, got {:?}",
+                            e.labels,
+                            found.map(|s| s.v)
+                        ));
+                    }
                 }
             }
             Ok(())
         }
         Value::Matrix(m) => {
-            let (start, end, step) = eval.range.or(eval.range_vector).ok_or("unexpected range vector")?;
+            let (start, end, step) = eval
+                .range
+                .or(eval.range_vector)
+                .ok_or("unexpected range vector")?;
             if eval.ordered {
                 return Err("ordered on a matrix".into());
             }
@@ -396,13 +502,20 @@ fn check_result(eval: &Eval, value: &Value) -> Result<(), String> {
                 return Err("matrix is not sorted by labels".into());
             }
             if m.len() != eval.series.len() {
-                return Err(format!("expected {} series, got {}: {m:?}", eval.series.len(), m.len()));
+                return Err(format!(
+                    "expected {} series, got {}: {m:?}",
+                    eval.series.len(),
+                    m.len()
+                ));
             }
             for e in &eval.series {
                 if start + (e.values.len() as i64 - 1) * step > end {
                     return Err("expected values reach past the end".into());
                 }
-                let s = m.iter().find(|s| s.metric == e.labels).ok_or_else(|| format!("missing series {}", e.labels))?;
+                let s = m
+                    .iter()
+                    .find(|s| *s.metric == e.labels)
+                    .ok_or_else(|| format!("missing series {}", e.labels))?;
                 check_points(&e.labels, &e.values, &s.points, start, step)?;
             }
             Ok(())
@@ -412,7 +525,11 @@ fn check_result(eval: &Eval, value: &Value) -> Result<(), String> {
 }
 
 /// Judges one outcome against the eval's expectations.
-fn judge(eval: &Eval, result: Result<QueryResult, QueryError>, annotations: bool) -> Result<(), String> {
+fn judge(
+    eval: &Eval,
+    result: Result<QueryResult, QueryError>,
+    annotations: bool,
+) -> Result<(), String> {
     match (result, &eval.fail) {
         (Err(e), Some(m)) if m.matches(&e.to_string()) => Ok(()),
         (Err(e), Some(_)) => Err(format!("error message {:?} does not match", e.to_string())),
@@ -430,22 +547,56 @@ fn judge(eval: &Eval, result: Result<QueryResult, QueryError>, annotations: bool
 /// Functions whose result depends on the evaluation time itself, so that
 /// pinning selectors with `@` changes it (Prometheus's `AtModifierUnsafeFunctions`).
 const AT_UNSAFE: &[&str] = &[
-    "time", "timestamp", "predict_linear", "start", "end", "range", "step", "days_in_month", "day_of_month",
-    "day_of_week", "day_of_year", "hour", "minute", "month", "year",
+    "time",
+    "timestamp",
+    "predict_linear",
+    "start",
+    "end",
+    "range",
+    "step",
+    "days_in_month",
+    "day_of_month",
+    "day_of_week",
+    "day_of_year",
+    "hour",
+    "minute",
+    "month",
+    "year",
 ];
 
+/// Whether `expr` calls one of `names` (a name not preceded by an identifier
+/// character and followed by an opening parenthesis).
 fn calls(expr: &str, names: &[&str]) -> bool {
-    names.iter().any(|n| Regex::new(&format!(r"\b{n}\s*\(")).unwrap().is_match(expr))
+    let ident = |c: char| c.is_alphanumeric() || c == '_' || c == ':';
+    names.iter().any(|n| {
+        expr.match_indices(n).any(|(i, _)| {
+            !expr[..i].chars().next_back().is_some_and(ident)
+                && expr[i + n.len()..].trim_start().starts_with('(')
+        })
+    })
+}
+
+/// Compiles each pattern once.
+fn re(pattern: &'static str) -> Regex {
+    static CACHE: LazyLock<Mutex<HashMap<&'static str, Regex>>> = LazyLock::new(Default::default);
+    CACHE
+        .lock()
+        .unwrap()
+        .entry(pattern)
+        .or_insert_with(|| Regex::new(pattern).unwrap())
+        .clone()
 }
 
 /// Gives every selector and subquery without `@` the modifier `@ t`; inside
 /// a subquery (which then has one) nothing changes.
 fn pin(expr: &mut Expr, t: i64) {
-    let at = || Some(AtModifier::At(if t >= 0 {
-        UNIX_EPOCH + Duration::from_millis(t as u64)
-    } else {
-        UNIX_EPOCH - Duration::from_millis(t.unsigned_abs())
-    }));
+    let at = || {
+        Some(AtModifier::At(if t >= 0 {
+            UNIX_EPOCH + Duration::from_millis(t as u64)
+        } else {
+            UNIX_EPOCH - Duration::from_millis(t.unsigned_abs())
+        }))
+    };
     match expr {
         Expr::VectorSelector(vs) if vs.at.is_none() => vs.at = at(),
         Expr::MatrixSelector(ms) if ms.vs.at.is_none() => ms.vs.at = at(),
@@ -469,24 +620,40 @@ fn pin(expr: &mut Expr, t: i64) {
 
 /// Section 6(b): the instant query run as a range query around `t`, the
 /// points at `t` turned back into an instant result.
-fn range_cross_check(engine: &Engine, querier: &MemoryQuerier, eval: &Eval, expr: &Expr, t: i64) -> Result<(), String> {
-    let result = engine.range_expr(querier, expr, t - 60_000, t + 60_000, 60_000).map(|r| {
-        let value = match r.value {
-            Value::Matrix(m) if eval.scalar.is_some() => {
-                Value::Scalar(m.iter().flat_map(|s| &s.points).find(|p| p.0 == t).map_or(f64::NAN, |p| p.1))
-            }
-            Value::Matrix(m) => Value::Vector(
-                m.into_iter()
-                    .filter_map(|s| {
-                        let &(_, v) = s.points.iter().find(|p| p.0 == t)?;
-                        Some(Sample { metric: s.metric, t, v, drop_name: false })
-                    })
-                    .collect(),
-            ),
-            other => other,
-        };
-        QueryResult { value, ..r }
-    });
+fn range_cross_check(
+    engine: &Engine,
+    querier: &MemoryQuerier,
+    eval: &Eval,
+    expr: &Expr,
+    t: i64,
+) -> Result<(), String> {
+    let result = engine
+        .range_expr(querier, expr, t - 60_000, t + 60_000, 60_000)
+        .map(|r| {
+            let value = match r.value {
+                Value::Matrix(m) if eval.scalar.is_some() => Value::Scalar(
+                    m.iter()
+                        .flat_map(|s| &s.points)
+                        .find(|p| p.0 == t)
+                        .map_or(f64::NAN, |p| p.1),
+                ),
+                Value::Matrix(m) => Value::Vector(
+                    m.into_iter()
+                        .filter_map(|s| {
+                            let &(_, v) = s.points.iter().find(|p| p.0 == t)?;
+                            Some(Sample {
+                                metric: s.metric,
+                                t,
+                                v,
+                                drop_name: false,
+                            })
+                        })
+                        .collect(),
+                ),
+                other => other,
+            };
+            QueryResult { value, ..r }
+        });
     judge(eval, result, false).map_err(|e| format!("range-mode cross-check at {t}: {e}"))
 }
 
@@ -496,12 +663,22 @@ fn run_eval(engine: &Engine, querier: &MemoryQuerier, eval: &Eval) -> Result<(),
         Err(e) => return judge(eval, Err(e), true),
     };
     match (eval.range, eval.range_vector) {
-        (Some((start, end, step)), _) => return judge(eval, engine.range_expr(querier, &expr, start, end, step), true),
-        (None, Some((_, end, _))) => return judge(eval, engine.instant_expr(querier, &expr, end), true),
+        (Some((start, end, step)), _) => {
+            return judge(
+                eval,
+                engine.range_expr(querier, &expr, start, end, step),
+                true,
+            );
+        }
+        (None, Some((_, end, _))) => {
+            return judge(eval, engine.instant_expr(querier, &expr, end), true);
+        }
         (None, None) => judge(eval, engine.instant_expr(querier, &expr, eval.at), true)?,
     }
     // Section 6: the upstream harness's step-invariance checks.
-    let cross_check = eval.string.is_none() && !eval.ordered && !calls(&eval.expr, &["start", "end", "range", "step"]);
+    let cross_check = eval.string.is_none()
+        && !eval.ordered
+        && !calls(&eval.expr, &["start", "end", "range", "step"]);
     if cross_check {
         range_cross_check(engine, querier, eval, &expr, eval.at)?;
     }
@@ -511,9 +688,14 @@ fn run_eval(engine: &Engine, querier: &MemoryQuerier, eval: &Eval) -> Result<(),
     let t = eval.at;
     let mut pinned = expr.clone();
     pin(&mut pinned, t);
-    let times = if t == 0 { vec![-1000, 0, 1000] } else { vec![-10 * t, 0, t / 5, t, 10 * t] };
+    let times = if t == 0 {
+        vec![-1000, 0, 1000]
+    } else {
+        vec![-10 * t, 0, t / 5, t, 10 * t]
+    };
     for at in times {
-        judge(eval, engine.instant_expr(querier, &pinned, at), true).map_err(|e| format!("@ {t} re-run at {at}: {e}"))?;
+        judge(eval, engine.instant_expr(querier, &pinned, at), true)
+            .map_err(|e| format!("@ {t} re-run at {at}: {e}"))?;
         if cross_check {
             range_cross_check(engine, querier, eval, &pinned, at)?;
         }
@@ -521,13 +703,27 @@ fn run_eval(engine: &Engine, querier: &MemoryQuerier, eval: &Eval) -> Result<(),
     Ok(())
 }
 
-fn run_file(name: &str, text: &str, tags: &HashMap<usize, Vec<String>>, counts: &mut Counts, failures: &mut String) {
-    let engine = Engine::new(EngineOptions { max_samples: 10_000, timeout: std::time::Duration::from_secs(100), ..EngineOptions::default() });
+fn run_file(
+    name: &str,
+    text: &str,
+    tags: &HashMap<usize, Vec<String>>,
+    counts: &mut Counts,
+    failures: &mut String,
+) {
+    let engine = Engine::new(EngineOptions {
+        max_samples: 10_000,
+        timeout: std::time::Duration::from_secs(100),
+        ..EngineOptions::default()
+    });
     let lines: Vec<String> = text
         .split('\n')
         .map(|l| {
             let l = l.trim();
-            if l.starts_with('#') { String::new() } else { l.to_string() }
+            if l.starts_with('#') {
+                String::new()
+            } else {
+                l.to_string()
+            }
         })
         .collect();
     let mut storage = MemoryStorage::new();
@@ -547,7 +743,11 @@ fn run_file(name: &str, text: &str, tags: &HashMap<usize, Vec<String>>, counts: 
         while j < lines.len() && !lines[j].is_empty() {
             j += 1;
         }
-        let word = header.split_whitespace().next().unwrap_or("").to_ascii_lowercase();
+        let word = header
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
         if word == "clear" {
             storage = MemoryStorage::new();
             dirty = true;
@@ -559,14 +759,15 @@ fn run_file(name: &str, text: &str, tags: &HashMap<usize, Vec<String>>, counts: 
         let mut body: Vec<&str> = lines[i + 1..j].iter().map(String::as_str).collect();
         i = j;
         if word.starts_with("load") {
-            let re = Regex::new(r"^load(?:_(with_nhcb))?\s+(.+?)$").unwrap();
+            let re = re(r"^load(?:_(with_nhcb))?\s+(.+?)$");
             let c = re.captures(header).expect("load header");
             histograms |= c.get(1).is_some();
             let step = parse_duration(&c[2]).expect("load step");
             // A series repeated in one block replaces its earlier line, as upstream.
             let mut block: Vec<(Labels, Vec<Option<f64>>)> = Vec::new();
             for l in body {
-                let (labels, rest) = parse_series(l).unwrap_or_else(|e| panic!("{name}:{line_no}: {e}"));
+                let (labels, rest) =
+                    parse_series(l).unwrap_or_else(|e| panic!("{name}:{line_no}: {e}"));
                 if rest.is_empty() {
                     continue;
                 }
@@ -594,7 +795,10 @@ fn run_file(name: &str, text: &str, tags: &HashMap<usize, Vec<String>>, counts: 
             dirty = true;
             continue;
         }
-        assert!(word.starts_with("eval"), "{name}:{line_no}: unknown command {header:?}");
+        assert!(
+            word.starts_with("eval"),
+            "{name}:{line_no}: unknown command {header:?}"
+        );
         // The deprecated failure lines end the block.
         if let Some(k) = body.iter().position(|l| l.starts_with("expected_fail_")) {
             body.truncate(k + 1);
@@ -613,7 +817,9 @@ fn run_file(name: &str, text: &str, tags: &HashMap<usize, Vec<String>>, counts: 
             Some("native histograms")
         } else if start_timestamps {
             Some("start timestamps")
-        } else if tags.iter().any(|t| t == "exp") || (name == "duration_expression.test" && Engine::parse(&eval.expr).is_err()) {
+        } else if tags.iter().any(|t| t == "exp")
+            || (name == "duration_expression.test" && Engine::parse(&eval.expr).is_err())
+        {
             // Experimental PromQL (and duration arithmetic the index does not
             // tag, e.g. `offset STEP()`) counts when it passes, else is skipped.
             if run_eval(&engine, &querier, &eval).is_ok() {
@@ -654,10 +860,15 @@ fn refill(querier: &MemoryQuerier) -> MemoryStorage {
 #[test]
 fn promql_suite() {
     let dir = testutil::shared("testdata/promql");
-    let index: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("index.json")).unwrap()).unwrap();
+    let index: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("index.json")).unwrap()).unwrap();
     let mut total = Counts::default();
     let mut failures = String::new();
-    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "test")).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "test"))
+        .collect();
     files.sort();
     for path in files {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
@@ -667,14 +878,25 @@ fn promql_suite() {
                 evals
                     .iter()
                     .map(|e| {
-                        let tags = e["tags"].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_string()).collect();
+                        let tags = e["tags"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .map(|t| t.as_str().unwrap().to_string())
+                            .collect();
                         (e["line"].as_u64().unwrap() as usize, tags)
                     })
                     .collect()
             })
             .unwrap_or_default();
         let mut counts = Counts::default();
-        run_file(&name, &std::fs::read_to_string(&path).unwrap(), &tags, &mut counts, &mut failures);
+        run_file(
+            &name,
+            &std::fs::read_to_string(&path).unwrap(),
+            &tags,
+            &mut counts,
+            &mut failures,
+        );
         println!(
             "{name:28} passed {:4} (experimental {:3}) failed {:4} skipped {:4} {:?}",
             counts.passed,
