@@ -2,7 +2,6 @@
 //! are translated to the storage's own, and every sample handed to the engine
 //! is counted for the query statistics.
 
-use model::labels::Labels;
 use promql::storage::{Querier, StoredSeries};
 use promql::{LabelMatcher, MatchKind};
 use std::sync::Arc;
@@ -18,7 +17,10 @@ pub struct DbQuerier<'a> {
 
 impl<'a> DbQuerier<'a> {
     pub fn new(db: &'a Db) -> DbQuerier<'a> {
-        DbQuerier { db, samples: AtomicU64::new(0) }
+        DbQuerier {
+            db,
+            samples: AtomicU64::new(0),
+        }
     }
 
     /// How many samples the engine has read through this querier.
@@ -35,9 +37,13 @@ pub fn storage_matchers(matchers: &[LabelMatcher]) -> Result<Vec<Matcher>, Strin
         .iter()
         .map(|m| match &m.kind {
             MatchKind::Equal(v) => Ok(Matcher::equal(m.name.as_str(), v.as_str())),
-            MatchKind::NotEqual(v) => Matcher::new(MatchType::NotEqual, m.name.as_str(), v.as_str()),
+            MatchKind::NotEqual(v) => {
+                Matcher::new(MatchType::NotEqual, m.name.as_str(), v.as_str())
+            }
             MatchKind::Regex(r) => Matcher::new(MatchType::Regex, m.name.as_str(), r.as_str()),
-            MatchKind::NotRegex(r) => Matcher::new(MatchType::NotRegex, m.name.as_str(), r.as_str()),
+            MatchKind::NotRegex(r) => {
+                Matcher::new(MatchType::NotRegex, m.name.as_str(), r.as_str())
+            }
         })
         .collect()
 }
@@ -59,7 +65,10 @@ impl Querier for DbQuerier<'_> {
                 // decoded once into one shared allocation.
                 let samples: Arc<[(i64, f64)]> = s.samples().collect();
                 read += samples.len() as u64;
-                StoredSeries { labels: s.labels, samples }
+                StoredSeries {
+                    labels: s.labels,
+                    samples,
+                }
             })
             .collect();
         self.samples.fetch_add(read, Ordering::Relaxed);
@@ -82,6 +91,7 @@ impl Querier for DbQuerier<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use model::labels::Labels;
     use model::metrics::{MetricsBatch, Sample};
     use promql::{Engine, EngineOptions, Value};
 
@@ -92,7 +102,11 @@ mod tests {
         for (labels, samples) in series {
             let labels = Arc::new(Labels::from_pairs(labels.iter().copied()));
             for &(timestamp, value) in *samples {
-                batch.samples.push(Sample { labels: labels.clone(), timestamp, value });
+                batch.samples.push(Sample {
+                    labels: labels.clone(),
+                    timestamp,
+                    value,
+                });
             }
         }
         db.append(&batch).unwrap();
@@ -102,14 +116,28 @@ mod tests {
     #[test]
     fn engine_reads_the_database_through_the_adapter() {
         let (_dir, db) = db_with(&[
-            (&[("__name__", "req_total"), ("code", "200")], &[(0, 0.0), (60_000, 60.0), (120_000, 120.0)]),
-            (&[("__name__", "req_total"), ("code", "500")], &[(0, 0.0), (60_000, 6.0), (120_000, 12.0)]),
+            (
+                &[("__name__", "req_total"), ("code", "200")],
+                &[(0, 0.0), (60_000, 60.0), (120_000, 120.0)],
+            ),
+            (
+                &[("__name__", "req_total"), ("code", "500")],
+                &[(0, 0.0), (60_000, 6.0), (120_000, 12.0)],
+            ),
             (&[("__name__", "other")], &[(60_000, 1.0)]),
         ]);
         let querier = DbQuerier::new(&db);
         let engine = Engine::new(EngineOptions::default());
-        let result = engine.instant(&querier, r#"sum(rate(req_total{code=~"5.."}[2m]))"#, 120_000).unwrap();
-        let Value::Vector(v) = result.value else { panic!("not a vector: {:?}", result.value) };
+        let result = engine
+            .instant(
+                &querier,
+                r#"sum(rate(req_total{code=~"5.."}[2m]))"#,
+                120_000,
+            )
+            .unwrap();
+        let Value::Vector(v) = result.value else {
+            panic!("not a vector: {:?}", result.value)
+        };
         assert_eq!(v.len(), 1);
         assert!((v[0].v - 0.1).abs() < 1e-9, "{}", v[0].v);
         assert_eq!(querier.samples_read(), 3);
@@ -126,7 +154,10 @@ mod tests {
         ]);
         let querier = DbQuerier::new(&db);
         let name = LabelMatcher::new("__name__", MatchKind::Equal("m".into()));
-        let not_prod = LabelMatcher::new("env", MatchKind::NotRegex(model::relabel::Regex::new("prod").unwrap()));
+        let not_prod = LabelMatcher::new(
+            "env",
+            MatchKind::NotRegex(model::relabel::Regex::new("prod").unwrap()),
+        );
         let got = querier.select(&[name, not_prod], 0, 2000);
         assert_eq!(got.len(), 1);
         assert_eq!(&*got[0].samples, &[(1000, 2.0)]);

@@ -18,7 +18,10 @@ fn time_range(params: &Params) -> Result<(i64, i64), ApiError> {
     let start = params.time("start", Some(i64::MIN))?;
     let end = params.time("end", Some(i64::MAX))?;
     if end < start {
-        return Err(invalid("end", "end timestamp must not be before start time"));
+        return Err(invalid(
+            "end",
+            "end timestamp must not be before start time",
+        ));
     }
     Ok((start, end))
 }
@@ -52,7 +55,12 @@ pub async fn series(State(api): State<Arc<Api>>, params: Params) -> Result<Respo
     let limit = params.limit("limit")?;
     let mut found: BTreeSet<Arc<Labels>> = BTreeSet::new();
     for group in &groups {
-        found.extend(api.db.select(group, start, end).into_iter().map(|s| s.labels));
+        found.extend(
+            api.db
+                .select(group, start, end)
+                .into_iter()
+                .map(|s| s.labels),
+        );
     }
     let mut found: Vec<Arc<Labels>> = found.into_iter().collect();
     let warnings = apply_limit(&mut found, limit);
@@ -86,12 +94,17 @@ pub async fn label_values(
     }
     let groups = matcher_groups(&params)?;
     let (start, end) = time_range(&params)?;
-    let values = collect_sorted(&groups, |group| api.db.label_values(&name, group, start, end));
+    let values = collect_sorted(&groups, |group| {
+        api.db.label_values(&name, group, start, end)
+    });
     strings_response(values, params.limit("limit")?)
 }
 
 /// The union of `lookup` over the matcher groups (all series when there are none), sorted.
-fn collect_sorted(groups: &[Vec<tsdb::Matcher>], lookup: impl Fn(&[tsdb::Matcher]) -> Vec<String>) -> Vec<String> {
+fn collect_sorted(
+    groups: &[Vec<tsdb::Matcher>],
+    lookup: impl Fn(&[tsdb::Matcher]) -> Vec<String>,
+) -> Vec<String> {
     if groups.is_empty() {
         return lookup(&[]);
     }

@@ -25,7 +25,9 @@ impl MetadataStore {
     /// Keeps the metadata of an appended batch; unchanged entries cost a read lock only.
     pub fn record(&self, metadata: &[Metadata]) {
         let changed = |m: &Metadata, known: Option<&FamilyMetadata>| {
-            known.is_none_or(|k| k.metric_type != m.metric_type || k.help != m.help || k.unit != m.unit)
+            known.is_none_or(|k| {
+                k.metric_type != m.metric_type || k.help != m.help || k.unit != m.unit
+            })
         };
         {
             let families = self.families.read();
@@ -38,7 +40,11 @@ impl MetadataStore {
             if changed(m, families.get(&m.family)) {
                 families.insert(
                     m.family.clone(),
-                    FamilyMetadata { metric_type: m.metric_type, help: m.help.clone(), unit: m.unit.clone() },
+                    FamilyMetadata {
+                        metric_type: m.metric_type,
+                        help: m.help.clone(),
+                        unit: m.unit.clone(),
+                    },
                 );
             }
         }
@@ -48,8 +54,15 @@ impl MetadataStore {
     pub fn families(&self, metric: Option<&str>) -> Vec<(String, FamilyMetadata)> {
         let families = self.families.read();
         match metric {
-            Some(name) => families.get(name).map(|m| (name.to_string(), m.clone())).into_iter().collect(),
-            None => families.iter().map(|(n, m)| (n.clone(), m.clone())).collect(),
+            Some(name) => families
+                .get(name)
+                .map(|m| (name.to_string(), m.clone()))
+                .into_iter()
+                .collect(),
+            None => families
+                .iter()
+                .map(|(n, m)| (n.clone(), m.clone()))
+                .collect(),
         }
     }
 }

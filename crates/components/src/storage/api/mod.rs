@@ -35,7 +35,11 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Limits {
         let engine = promql::EngineOptions::default();
-        Limits { max_samples: engine.max_samples, timeout: engine.timeout, lookback_delta: engine.lookback_delta }
+        Limits {
+            max_samples: engine.max_samples,
+            timeout: engine.timeout,
+            lookback_delta: engine.lookback_delta,
+        }
     }
 }
 
@@ -49,8 +53,18 @@ pub struct Api {
 
 impl Api {
     /// The API over `db`, its query self-metrics registered in `registry`.
-    pub fn new(db: Arc<Db>, metadata: Arc<MetadataStore>, limits: Limits, registry: &mut Registry) -> Api {
-        Api { db, metadata, limits, metrics: QueryMetrics::register(registry) }
+    pub fn new(
+        db: Arc<Db>,
+        metadata: Arc<MetadataStore>,
+        limits: Limits,
+        registry: &mut Registry,
+    ) -> Api {
+        Api {
+            db,
+            metadata,
+            limits,
+            metrics: QueryMetrics::register(registry),
+        }
     }
 }
 
@@ -70,8 +84,16 @@ impl QueryMetrics {
             samples: Counter::default(),
             duration: Histogram::new([0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 30.0, 120.0]),
         };
-        registry.register("storage_metrics_queries", "PromQL queries evaluated", metrics.queries.clone());
-        registry.register("storage_metrics_queries_failed", "PromQL queries that failed", metrics.failed.clone());
+        registry.register(
+            "storage_metrics_queries",
+            "PromQL queries evaluated",
+            metrics.queries.clone(),
+        );
+        registry.register(
+            "storage_metrics_queries_failed",
+            "PromQL queries that failed",
+            metrics.failed.clone(),
+        );
         registry.register(
             "storage_metrics_query_samples",
             "Samples read from storage by PromQL queries",
@@ -91,8 +113,14 @@ pub fn router(api: Arc<Api>) -> Router {
     Router::new()
         .route("/api/v1/query", get(query::instant).post(query::instant))
         .route("/api/v1/query_range", get(query::range).post(query::range))
-        .route("/api/v1/format_query", get(query::format).post(query::format))
-        .route("/api/v1/query_exemplars", get(query::exemplars).post(query::exemplars))
+        .route(
+            "/api/v1/format_query",
+            get(query::format).post(query::format),
+        )
+        .route(
+            "/api/v1/query_exemplars",
+            get(query::exemplars).post(query::exemplars),
+        )
         .route("/api/v1/series", get(meta::series).post(meta::series))
         .route("/api/v1/labels", get(meta::labels).post(meta::labels))
         .route("/api/v1/label/{name}/values", get(meta::label_values))

@@ -20,7 +20,9 @@ impl<S: Send + Sync> FromRequest<S> for Params {
         if req.method() == http::Method::POST {
             let Form(body) = Form::<Vec<(String, String)>>::from_request(req, state)
                 .await
-                .map_err(|e| ApiError::BadData(format!("error parsing form values: {}", e.body_text())))?;
+                .map_err(|e| {
+                    ApiError::BadData(format!("error parsing form values: {}", e.body_text()))
+                })?;
             pairs.extend(body);
         }
         Ok(Params(pairs))
@@ -38,7 +40,10 @@ impl Params {
 
     /// Every value of `name`.
     pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.0.iter().filter(move |(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .filter(move |(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// A time parameter in milliseconds; required when `default` is `None`.
@@ -60,9 +65,12 @@ impl Params {
     pub fn limit(&self, name: &str) -> Result<usize, ApiError> {
         match self.get(name) {
             None => Ok(0),
-            Some(text) => text
-                .parse::<usize>()
-                .map_err(|_| invalid(name, format!("cannot parse {text:?}: must be a non-negative integer"))),
+            Some(text) => text.parse::<usize>().map_err(|_| {
+                invalid(
+                    name,
+                    format!("cannot parse {text:?}: must be a non-negative integer"),
+                )
+            }),
         }
     }
 
@@ -89,7 +97,9 @@ pub fn now_ms() -> i64 {
 fn selector(text: &str) -> Result<Vec<Vec<LabelMatcher>>, ApiError> {
     let bad = |e: String| invalid("match[]", e);
     let Expr::VectorSelector(vs) = parser::parse(text).map_err(bad)? else {
-        return Err(bad(format!("1:1: parse error: unexpected expression, expected a series selector in {text:?}")));
+        return Err(bad(format!(
+            "1:1: parse error: unexpected expression, expected a series selector in {text:?}"
+        )));
     };
     let mut base = vs
         .matchers
@@ -101,7 +111,10 @@ fn selector(text: &str) -> Result<Vec<Vec<LabelMatcher>>, ApiError> {
     if let Some(name) = &vs.name
         && !base.iter().any(|m| m.name == "__name__")
     {
-        base.push(LabelMatcher::new("__name__", promql::MatchKind::Equal(name.clone())));
+        base.push(LabelMatcher::new(
+            "__name__",
+            promql::MatchKind::Equal(name.clone()),
+        ));
     }
     if vs.matchers.or_matchers.is_empty() {
         return Ok(vec![base]);
@@ -133,14 +146,27 @@ fn rfc3339(text: &str) -> Option<i64> {
     let b = text.as_bytes();
     let num = |r: std::ops::Range<usize>| -> Option<i64> {
         let s = text.get(r)?;
-        s.bytes().all(|c| c.is_ascii_digit()).then(|| s.parse().ok())?
+        s.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| s.parse().ok())?
     };
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't') || b[13] != b':' || b[16] != b':' {
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return None;
     }
     let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
         return None;
     }
     let mut i = 19;
@@ -186,7 +212,9 @@ pub fn parse_duration(text: &str) -> Result<i64, String> {
     if let Ok(secs) = text.parse::<f64>() {
         let ms = secs * 1000.0;
         if !ms.is_finite() || ms.abs() >= i64::MAX as f64 {
-            return Err(format!("cannot parse {text:?} to a valid duration. It overflows int64"));
+            return Err(format!(
+                "cannot parse {text:?} to a valid duration. It overflows int64"
+            ));
         }
         return Ok(ms.round() as i64);
     }
@@ -204,7 +232,10 @@ mod tests {
         assert_eq!(parse_time("1795566852.383"), Ok(1_795_566_852_383));
         assert_eq!(parse_time("0"), Ok(0));
         assert_eq!(parse_time("2026-11-25T00:30:00Z"), Ok(1_795_566_600_000));
-        assert_eq!(parse_time("2026-11-25T01:30:00.25+01:00"), Ok(1_795_566_600_250));
+        assert_eq!(
+            parse_time("2026-11-25T01:30:00.25+01:00"),
+            Ok(1_795_566_600_250)
+        );
         assert_eq!(parse_time("1970-01-01T00:00:00Z"), Ok(0));
         assert!(parse_time("yesterday").is_err());
         assert!(parse_time("2026-13-25T00:30:00Z").is_err());

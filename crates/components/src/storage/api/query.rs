@@ -21,9 +21,16 @@ pub async fn instant(State(api): State<Arc<Api>>, params: Params) -> Result<Resp
     let time = params.time("time", Some(now_ms()))?;
     let request = Request::new(&api, &params)?;
     let expr = request.expr.clone();
-    let (result, stats) =
-        evaluate(&api, request.engine, move |engine, querier| engine.instant_expr(querier, &expr, time)).await?;
-    Ok(respond(result, time, request.limit, request.stats.then_some(stats)))
+    let (result, stats) = evaluate(&api, request.engine, move |engine, querier| {
+        engine.instant_expr(querier, &expr, time)
+    })
+    .await?;
+    Ok(respond(
+        result,
+        time,
+        request.limit,
+        request.stats.then_some(stats),
+    ))
 }
 
 /// `GET|POST /api/v1/query_range`: `query`, `start`, `end`, `step`, `timeout`, `limit`, `stats`.
@@ -31,7 +38,10 @@ pub async fn range(State(api): State<Arc<Api>>, params: Params) -> Result<Respon
     let start = params.time("start", None)?;
     let end = params.time("end", None)?;
     if end < start {
-        return Err(invalid("end", "end timestamp must not be before start time"));
+        return Err(invalid(
+            "end",
+            "end timestamp must not be before start time",
+        ));
     }
     let step = params.get("step").unwrap_or_default();
     let step = super::params::parse_duration(step).map_err(|e| invalid("step", e))?;
@@ -53,7 +63,12 @@ pub async fn range(State(api): State<Arc<Api>>, params: Params) -> Result<Respon
         engine.range_expr(querier, &expr, start, end, step)
     })
     .await?;
-    Ok(respond(result, end, request.limit, request.stats.then_some(stats)))
+    Ok(respond(
+        result,
+        end,
+        request.limit,
+        request.stats.then_some(stats),
+    ))
 }
 
 /// `GET|POST /api/v1/format_query`: the query pretty-printed.
@@ -72,7 +87,10 @@ pub async fn exemplars(params: Params) -> Result<Response, ApiError> {
     let start = params.time("start", Some(i64::MIN))?;
     let end = params.time("end", Some(i64::MAX))?;
     if end < start {
-        return Err(invalid("end", "end timestamp must not be before start time"));
+        return Err(invalid(
+            "end",
+            "end timestamp must not be before start time",
+        ));
     }
     Ok(success("[]", &[], &[]))
 }
@@ -98,7 +116,12 @@ impl Request {
             timeout,
             ..EngineOptions::default()
         });
-        Ok(Request { expr, engine, limit: params.limit("limit")?, stats: params.get("stats").is_some() })
+        Ok(Request {
+            expr,
+            engine,
+            limit: params.limit("limit")?,
+            stats: params.get("stats").is_some(),
+        })
     }
 }
 
@@ -127,7 +150,11 @@ async fn evaluate(
         let started = Instant::now();
         let querier = DbQuerier::new(&api_for_task.db);
         let result = eval(&engine, &querier);
-        let stats = Stats { queue: started - queued, eval: started.elapsed(), samples: querier.samples_read() };
+        let stats = Stats {
+            queue: started - queued,
+            eval: started.elapsed(),
+            samples: querier.samples_read(),
+        };
         (result, stats)
     })
     .await
@@ -142,7 +169,9 @@ async fn evaluate(
     match result {
         Ok(result) => Ok((result, stats)),
         Err(QueryError::Parse(m)) => Err(invalid("query", m)),
-        Err(e @ (QueryError::Execution(_) | QueryError::TooManySamples)) => Err(ApiError::Execution(e.to_string())),
+        Err(e @ (QueryError::Execution(_) | QueryError::TooManySamples)) => {
+            Err(ApiError::Execution(e.to_string()))
+        }
         Err(e @ QueryError::Timeout) => Err(ApiError::Timeout(e.to_string())),
     }
 }
@@ -162,7 +191,9 @@ fn respond(mut result: QueryResult, t: i64, limit: usize, stats: Option<Stats>) 
         _ => false,
     };
     if truncated {
-        result.warnings.push("results truncated due to limit".into());
+        result
+            .warnings
+            .push("results truncated due to limit".into());
     }
     let mut data = String::from("{");
     json::result_fields(&mut data, &result.value, t);
