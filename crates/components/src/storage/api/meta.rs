@@ -10,7 +10,6 @@ use axum::response::Response;
 use model::labels::Labels;
 use promql::LabelMatcher;
 use std::collections::BTreeSet;
-use std::fmt::Write;
 use std::sync::Arc;
 
 /// The time range of a discovery request (all time by default).
@@ -53,16 +52,14 @@ pub async fn series(State(api): State<Arc<Api>>, params: Params) -> Result<Respo
     }
     let (start, end) = time_range(&params)?;
     let limit = params.limit("limit")?;
-    let mut found: BTreeSet<Arc<Labels>> = BTreeSet::new();
-    for group in &groups {
-        found.extend(
-            api.db
-                .select(group, start, end)
-                .into_iter()
-                .map(|s| s.labels),
-        );
-    }
-    let mut found: Vec<Arc<Labels>> = found.into_iter().collect();
+    let mut found = on_db(&api, move |db| {
+        let mut found: BTreeSet<Arc<Labels>> = BTreeSet::new();
+        for group in &groups {
+            found.extend(db.select(group, start, end).into_iter().map(|s| s.labels));
+        }
+        found.into_iter().collect::<Vec<_>>()
+    })
+    .await?;
     let warnings = apply_limit(&mut found, limit);
     let mut data = String::from("[");
     for (i, labels) in found.iter().enumerate() {
@@ -79,7 +76,10 @@ pub async fn series(State(api): State<Arc<Api>>, params: Params) -> Result<Respo
 pub async fn labels(State(api): State<Arc<Api>>, params: Params) -> Result<Response, ApiError> {
     let groups = matcher_groups(&params)?;
     let (start, end) = time_range(&params)?;
-    let names = collect_sorted(&groups, |group| api.db.label_names(group, start, end));
+    let names = on_db(&api, move |db| {
+        collect_sorted(&groups, |group| db.label_names(group, start, end))
+    })
+    .await?;
     strings_response(names, params.limit("limit")?)
 }
 
@@ -94,10 +94,22 @@ pub async fn label_values(
     }
     let groups = matcher_groups(&params)?;
     let (start, end) = time_range(&params)?;
-    let values = collect_sorted(&groups, |group| {
-        api.db.label_values(&name, group, start, end)
-    });
+    let values = on_db(&api, move |db| {
+        collect_sorted(&groups, |group| db.label_values(&name, group, start, end))
+    })
+    .await?;
     strings_response(values, params.limit("limit")?)
+}
+
+/// Runs an index lookup on the blocking pool: over many series it takes a while.
+async fn on_db<T: Send + 'static>(
+    api: &Api,
+    lookup: impl FnOnce(&tsdb::Db) -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    let db = api.db()?;
+    tokio::task::spawn_blocking(move || lookup(&db))
+        .await
+        .map_err(|e| ApiError::Internal(format!("index lookup failed: {e}")))
 }
 
 /// The union of `lookup` over the matcher groups (all series when there are none), sorted.
@@ -148,9 +160,6 @@ pub async fn metadata(State(api): State<Arc<Api>>, params: Params) -> Result<Res
 pub async fn buildinfo() -> Response {
     let mut data = String::from("{\"version\":");
     json::string(&mut data, env!("CARGO_PKG_VERSION"));
-    let _ = write!(
-        data,
-        ",\"revision\":\"\",\"branch\":\"\",\"buildUser\":\"\",\"buildDate\":\"\",\"goVersion\":\"\"}}"
-    );
+    data.push_str(",\"revision\":\"\",\"branch\":\"\",\"buildUser\":\"\",\"buildDate\":\"\",\"goVersion\":\"\"}");
     success(&data, &[], &[])
 }

@@ -3,9 +3,32 @@
 //! appended to it (in memory; it is rebuilt as new batches arrive after a
 //! restart, as Prometheus rebuilds its own from scrapes).
 
-use model::metrics::{Metadata, MetricType};
+use model::metrics::{AppendError, Appender, Metadata, MetricType, MetricsBatch};
 use parking_lot::RwLock;
 use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// An appender that keeps the metadata of the batches it passes on.
+pub struct MetadataRecorder {
+    inner: Arc<dyn Appender>,
+    store: Arc<MetadataStore>,
+}
+
+impl MetadataRecorder {
+    pub fn new(inner: Arc<dyn Appender>, store: Arc<MetadataStore>) -> MetadataRecorder {
+        MetadataRecorder { inner, store }
+    }
+}
+
+impl Appender for MetadataRecorder {
+    fn append(&self, batch: &MetricsBatch) -> Result<(), AppendError> {
+        self.inner.append(batch)?;
+        if !batch.metadata.is_empty() {
+            self.store.record(&batch.metadata);
+        }
+        Ok(())
+    }
+}
 
 /// The type, help and unit of one metric family.
 #[derive(Clone, Debug, PartialEq)]

@@ -43,28 +43,44 @@ impl Default for Limits {
     }
 }
 
+/// Where the API finds the database: the component may reopen it when its
+/// arguments change, so each request asks for the current one.
+pub trait DbSource: Send + Sync + 'static {
+    /// The open database, `None` while it is being reopened.
+    fn db(&self) -> Option<Arc<Db>>;
+}
+
+impl DbSource for Arc<Db> {
+    fn db(&self) -> Option<Arc<Db>> {
+        Some(self.clone())
+    }
+}
+
 /// What the API reads and counts.
 pub struct Api {
-    pub db: Arc<Db>,
+    source: Arc<dyn DbSource>,
+    /// Filled by [`metadata::MetadataRecorder`] around the component's appender.
     pub metadata: Arc<MetadataStore>,
     pub limits: Limits,
     metrics: QueryMetrics,
 }
 
 impl Api {
-    /// The API over `db`, its query self-metrics registered in `registry`.
-    pub fn new(
-        db: Arc<Db>,
-        metadata: Arc<MetadataStore>,
-        limits: Limits,
-        registry: &mut Registry,
-    ) -> Api {
+    /// The API over `source`, its query self-metrics registered in `registry`.
+    pub fn new(source: Arc<dyn DbSource>, limits: Limits, registry: &mut Registry) -> Api {
         Api {
-            db,
-            metadata,
+            source,
+            metadata: Arc::default(),
             limits,
             metrics: QueryMetrics::register(registry),
         }
+    }
+
+    /// The current database, or 503 `unavailable` while it is reopened.
+    fn db(&self) -> Result<Arc<Db>, ApiError> {
+        self.source
+            .db()
+            .ok_or_else(|| ApiError::Unavailable("the database is being reopened".into()))
     }
 }
 
@@ -138,6 +154,8 @@ pub enum ApiError {
     Execution(String),
     /// 503: the query ran out of time.
     Timeout(String),
+    /// 503: the database is not open at the moment.
+    Unavailable(String),
     /// 500: something went wrong on our side.
     Internal(String),
 }
@@ -148,6 +166,7 @@ impl IntoResponse for ApiError {
             ApiError::BadData(m) => (StatusCode::BAD_REQUEST, "bad_data", m),
             ApiError::Execution(m) => (StatusCode::UNPROCESSABLE_ENTITY, "execution", m),
             ApiError::Timeout(m) => (StatusCode::SERVICE_UNAVAILABLE, "timeout", m),
+            ApiError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", m),
             ApiError::Internal(m) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", m),
         };
         let mut body = String::from("{\"status\":\"error\",\"errorType\":\"");

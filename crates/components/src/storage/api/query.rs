@@ -145,10 +145,10 @@ async fn evaluate(
     eval: impl FnOnce(&Engine, &DbQuerier) -> Result<QueryResult, QueryError> + Send + 'static,
 ) -> Result<(QueryResult, Stats), ApiError> {
     let queued = Instant::now();
-    let api_for_task = api.clone();
+    let db = api.db()?;
     let (result, stats) = tokio::task::spawn_blocking(move || {
         let started = Instant::now();
-        let querier = DbQuerier::new(&api_for_task.db);
+        let querier = DbQuerier::new(&db);
         let result = eval(&engine, &querier);
         let stats = Stats {
             queue: started - queued,

@@ -1,13 +1,13 @@
 //! The API over a real database in a temporary directory, called through the
 //! router as the HTTP server calls it.
 
-use super::metadata::MetadataStore;
+use super::metadata::MetadataRecorder;
 use super::{Api, Limits, router};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use model::labels::Labels;
-use model::metrics::{Metadata, MetricType, MetricsBatch, Sample};
+use model::metrics::{Appender, Metadata, MetricType, MetricsBatch, Sample};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use tower::ServiceExt;
@@ -59,16 +59,16 @@ fn fixture(limits: Limits) -> (tempfile::TempDir, axum::Router, Arc<Api>) {
             });
         }
     }
-    db.append(&batch).unwrap();
-    let metadata = Arc::new(MetadataStore::default());
-    metadata.record(&[Metadata {
+    batch.metadata.push(Metadata {
         family: "http_requests".into(),
         metric_type: MetricType::Counter,
         help: "Requests served.".into(),
         unit: String::new(),
-    }]);
+    });
     let mut registry = prometheus_client::registry::Registry::default();
-    let api = Arc::new(Api::new(db, metadata, limits, &mut registry));
+    let api = Arc::new(Api::new(Arc::new(db.clone()), limits, &mut registry));
+    let recorder = MetadataRecorder::new(db, api.metadata.clone());
+    recorder.append(&batch).unwrap();
     (dir, router(api.clone()), api)
 }
 
@@ -319,4 +319,29 @@ async fn metadata_buildinfo_format_and_exemplars() {
     assert_eq!(body["data"], "sum by (job) (up)");
     let (_, body) = get(&router, "/api/v1/query_exemplars?query=up&start=0&end=600").await;
     assert_eq!(body, json!({"status": "success", "data": []}));
+}
+
+#[tokio::test]
+async fn a_database_being_reopened_is_unavailable() {
+    struct Reopening;
+    impl super::DbSource for Reopening {
+        fn db(&self) -> Option<Arc<tsdb::Db>> {
+            None
+        }
+    }
+    let mut registry = prometheus_client::registry::Registry::default();
+    let router = router(Arc::new(Api::new(
+        Arc::new(Reopening),
+        Limits::default(),
+        &mut registry,
+    )));
+    for uri in [
+        "/api/v1/query?query=up",
+        "/api/v1/labels",
+        "/api/v1/series?match%5B%5D=up",
+    ] {
+        let (status, body) = get(&router, uri).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{uri}");
+        assert_eq!(body["errorType"], "unavailable", "{uri}");
+    }
 }
