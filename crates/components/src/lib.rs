@@ -38,5 +38,6 @@ pub fn registry() -> Registry {
     registry.register(Registration::of::<prometheus::relabel::PrometheusRelabel>("prometheus.relabel", Ga));
     registry.register(Registration::of::<prometheus::remote_write::RemoteWrite>("prometheus.remote_write", Ga));
     registry.register(Registration::of::<prometheus::scrape::PrometheusScrape>("prometheus.scrape", Ga));
+    registry.register(Registration::of::<storage::metrics::StorageMetrics>("storage.metrics", Ga));
     registry
 }

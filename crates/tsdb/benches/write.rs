@@ -174,15 +174,17 @@ fn promtool(labels_file: &Path, out: &Path, series: usize, scrapes: usize) -> Op
         .find_map(|l| l.trim().strip_prefix("> samples/sec:"))
         .and_then(|v| v.trim().parse().ok())?;
     let storage = out.join("storage");
+    let replay = prometheus_replay(&storage, out);
     Some(Peer {
         samples_per_sec,
         bytes_per_sample: block_bytes_per_sample(&storage),
-        replay: prometheus_replay(&storage, out),
+        replay,
     })
 }
 
-/// Starts Prometheus on the benchmark's storage and reads the WAL replay
-/// duration it logs.
+/// Starts Prometheus on the benchmark's storage: reads the replay durations
+/// it logs (memory-mapped head chunks plus WAL), then waits for its first
+/// head compaction (promtool disables compaction) so the block can be sized.
 fn prometheus_replay(storage: &Path, scratch: &Path) -> Option<Duration> {
     let config = scratch.join("prometheus.yml");
     std::fs::write(&config, "global: {}\n").ok()?;
@@ -196,22 +198,35 @@ fn prometheus_replay(storage: &Path, scratch: &Path) -> Option<Duration> {
         .spawn()
         .ok()?;
     let stderr = child.stderr.take()?;
-    let mut replay = None;
-    for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-        if line.contains("WAL replay completed") {
-            replay = line
-                .split_whitespace()
-                .find_map(|f| f.strip_prefix("total_replay_duration="))
-                .and_then(parse_go_duration);
-            break;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
         }
-        if line.contains("level=error") {
+    });
+    let field = |line: &str, name: &str| {
+        line.split_whitespace()
+            .find_map(|f| f.strip_prefix(name))
+            .and_then(parse_go_duration)
+    };
+    let deadline = Instant::now() + Duration::from_secs(150);
+    let mut replay = Duration::ZERO;
+    let mut replayed = false;
+    while let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        if line.contains("memory mappable chunks replay completed") {
+            replay += field(&line, "duration=").unwrap_or_default();
+        } else if line.contains("WAL replay completed") {
+            replay += field(&line, "total_replay_duration=").unwrap_or_default();
+            replayed = true;
+        } else if line.contains("msg=\"write block\"") || line.contains("level=error") {
             break;
         }
     }
     let _ = child.kill();
     let _ = child.wait();
-    replay
+    replayed.then_some(replay)
 }
 
 fn parse_go_duration(s: &str) -> Option<Duration> {
@@ -230,7 +245,8 @@ fn parse_go_duration(s: &str) -> Option<Duration> {
 fn main() {
     // `cargo bench` passes `--bench`; nothing else is expected.
     let series = env_usize("TSDB_BENCH_SERIES", 100_000);
-    let scrapes = env_usize("TSDB_BENCH_SCRAPES", 480);
+    // promtool rounds the scrape count up to hundreds.
+    let scrapes = env_usize("TSDB_BENCH_SCRAPES", 500).div_ceil(100) * 100;
     let scratch = tempfile::tempdir().unwrap();
     let sets = label_sets(series);
     let labels_file = scratch.path().join("series.json");
@@ -245,7 +261,10 @@ fn main() {
         123_456_789.0 + 1000.0 * (i as f64 + 1.0)
     });
     let rss_per_series = rss_bytes().saturating_sub(rss_before) as f64 / series as f64;
-    let head_per_series = db.stats().head_bytes as f64 / series as f64;
+    let stats = db.stats();
+    let head_per_series = stats.head_bytes as f64 / series as f64;
+    let head_overhead_per_series =
+        (stats.head_bytes - stats.head_chunk_bytes) as f64 / series as f64;
     drop(db);
     let start = Instant::now();
     let db = Db::open(&dir, Options::default()).unwrap();
@@ -277,6 +296,7 @@ fn main() {
     println!("  bytes/sample (promtool data): {bytes_per_sample:.3?}");
     println!("  bytes/sample (mixed data):    {mixed_bytes_per_sample:.3?}");
     println!("  head bytes/series (accounted): {head_per_series:.0}");
+    println!("  of which not sample data:     {head_overhead_per_series:.0}");
     println!("  RSS growth/series:            {rss_per_series:.0}");
     println!("  WAL replay:                   {replay:.2?}");
     let peer = promtool(
@@ -293,6 +313,7 @@ fn main() {
             "bytes_per_sample": bytes_per_sample,
             "mixed_bytes_per_sample": mixed_bytes_per_sample,
             "head_bytes_per_series": head_per_series,
+            "head_overhead_bytes_per_series": head_overhead_per_series,
             "rss_per_series": rss_per_series,
             "replay_seconds": replay.as_secs_f64(),
         },

@@ -68,8 +68,7 @@ pub fn write(
     fs::create_dir_all(&tmp)?;
     let mut chunks = BufWriter::new(File::create(tmp.join("chunks"))?);
     let mut offset = 0u64;
-    // (labels, [(mint, maxt, offset)])
-    let mut entries: Vec<(Labels, Vec<(i64, i64, u64)>)> = Vec::new();
+    let mut entries: Vec<(Labels, Vec<ChunkMeta>)> = Vec::new();
     let mut symbols = BTreeSet::new();
     for (labels, series_chunks) in series {
         if series_chunks.is_empty() {
@@ -157,9 +156,12 @@ pub fn write(
     Ok(dir)
 }
 
+/// A chunk's `(min time, max time, offset in the chunks file)`.
+type ChunkMeta = (i64, i64, u64);
+
 struct BlockSeries {
     labels: Box<[(u32, u32)]>,
-    chunks: Box<[(i64, i64, u64)]>,
+    chunks: Box<[ChunkMeta]>,
 }
 
 /// An open block.
@@ -248,14 +250,15 @@ impl Block {
     /// The chunks of series `id` overlapping `[mint, maxt]`.
     pub fn chunks(&self, id: u64, mint: i64, maxt: i64, out: &mut Vec<ChunkRef>) {
         for &(cmin, cmax, off) in self.series[id as usize].chunks.iter() {
-            if cmax >= mint && cmin <= maxt {
-                if let Some(data) = chunk_at(&self.chunks, off) {
-                    out.push(ChunkRef {
-                        mint: cmin,
-                        maxt: cmax,
-                        data,
-                    });
-                }
+            if cmax >= mint
+                && cmin <= maxt
+                && let Some(data) = chunk_at(&self.chunks, off)
+            {
+                out.push(ChunkRef {
+                    mint: cmin,
+                    maxt: cmax,
+                    data,
+                });
             }
         }
     }

@@ -79,6 +79,8 @@ pub struct Stats {
     pub head_series: u64,
     /// Bytes the head accounts for (series, chunks, index).
     pub head_bytes: u64,
+    /// Of which encoded samples.
+    pub head_chunk_bytes: u64,
     pub head_min_time: Option<i64>,
     pub head_max_time: Option<i64>,
     /// Samples appended since open (replay not counted).
@@ -307,6 +309,7 @@ impl Db {
         Stats {
             head_series: head.num_series() as u64,
             head_bytes: head.accounted_bytes() as u64,
+            head_chunk_bytes: head.chunk_bytes() as u64,
             head_min_time: range.map(|r| r.0),
             head_max_time: range.map(|r| r.1),
             appended_samples: self.appended.load(Ordering::Relaxed),

@@ -17,7 +17,7 @@ use crate::wal::{RecordKind, encode_record};
 use bytes::Bytes;
 use hashbrown::HashMap;
 use model::labels::Labels;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::sync::Arc;
 
 /// A closed head chunk.
@@ -153,12 +153,16 @@ impl MemSeries {
         self.ooo.retain(|s| s.0 >= boundary);
     }
 
+    /// Bytes of encoded samples.
+    fn chunk_bytes(&self) -> usize {
+        self.closed.iter().map(|c| c.data.len()).sum::<usize>() + self.open.bytes().len()
+    }
+
     fn bytes(&self) -> usize {
         std::mem::size_of::<MemSeries>()
             + self.labels.len() * 8
             + self.closed.capacity() * std::mem::size_of::<HeadChunk>()
-            + self.closed.iter().map(|c| c.data.len()).sum::<usize>()
-            + self.open.bytes().len()
+            + self.chunk_bytes()
             + self.ooo.capacity() * 16
     }
 }
@@ -248,9 +252,7 @@ impl Head {
     }
 
     fn hash(&self, labels: &Labels) -> u64 {
-        let mut h = self.hasher.build_hasher();
-        labels.hash(&mut h);
-        h.finish()
+        self.hasher.hash_one(labels)
     }
 
     fn same_labels(&self, series: &MemSeries, labels: &Labels) -> bool {
@@ -491,6 +493,11 @@ impl Head {
                 }
             }
         }
+    }
+
+    /// Bytes of encoded samples in the head's chunks.
+    pub fn chunk_bytes(&self) -> usize {
+        self.series.values().map(MemSeries::chunk_bytes).sum()
     }
 
     /// Bytes the head accounts for (series, chunks, index, symbols).

@@ -8,8 +8,6 @@ use std::path::Path;
 use std::sync::Arc;
 use tsdb::{Db, MatchType, Matcher, Options};
 
-const HOUR: i64 = 3_600_000;
-
 fn series(name: &str, job: &str) -> Arc<Labels> {
     Arc::new(Labels::from_pairs([("__name__", name), ("job", job)]))
 }

@@ -84,7 +84,8 @@ impl HttpServer {
     }
 }
 
-type Receivers = Arc<Mutex<Arc<[MetricsReceiver]>>>;
+/// The receivers a write request is appended to (shared with `storage.metrics`).
+pub type Receivers = Arc<Mutex<Arc<[MetricsReceiver]>>>;
 
 pub struct ReceiveHttp {
     receivers: Receivers,
@@ -150,7 +151,12 @@ pub fn router(receivers: Receivers) -> axum::Router {
         .with_state(receivers)
 }
 
-async fn write(State(receivers): State<Receivers>, headers: HeaderMap, body: Bytes) -> Response {
+/// The remote-write 1.0 handler: one request, one batch (also `storage.metrics`'s `/api/v1/write`).
+pub async fn write(
+    State(receivers): State<Receivers>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if let Some(encoding) = headers.get(header::CONTENT_ENCODING)
         && !encoding.as_bytes().eq_ignore_ascii_case(b"snappy")
     {
