@@ -83,12 +83,19 @@ pub async fn labels(State(api): State<Arc<Api>>, params: Params) -> Result<Respo
     strings_response(names, params.limit("limit")?)
 }
 
-/// `GET /api/v1/label/<name>/values`: the values of one label.
+/// `GET /api/v1/label/<name>/values`: the values of one label. The path
+/// parameters are read as a list: under the main server's component mount
+/// the outer route's parameters come along.
 pub async fn label_values(
     State(api): State<Arc<Api>>,
-    Path(name): Path<String>,
+    Path(path): Path<Vec<(String, String)>>,
     params: Params,
 ) -> Result<Response, ApiError> {
+    let name = path
+        .into_iter()
+        .rev()
+        .find_map(|(key, value)| (key == "name").then_some(value))
+        .unwrap_or_default();
     if !model::relabel::is_valid_label_name(&name) {
         return Err(ApiError::BadData(format!("invalid label name: {name:?}")));
     }
