@@ -55,6 +55,16 @@ def rss_mib(pid):
     raise RuntimeError("no VmRSS")
 
 
+def stop(proc):
+    """Ends a process politely (SIGTERM), forcibly after 30 s."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def measure(name, argv_for_port, idle, workdir):
     """One run: (ms to ready, idle RSS in MiB)."""
     port = free_port()
@@ -76,20 +86,17 @@ def measure(name, argv_for_port, idle, workdir):
         time.sleep(idle)
         rss = rss_mib(proc.pid)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         log.close()
     return ready_ms, rss
 
 
-def build_ferroalloy():
-    subprocess.run(
-        ["cargo", "build", "--release", "--quiet", "-p", "ferroalloy"], cwd=REPO, check=True
-    )
+def cargo_release_build(*packages):
+    """Builds `packages` in release mode; returns the cargo target directory."""
+    argv = ["cargo", "build", "--release", "--quiet"]
+    for package in packages:
+        argv += ["-p", package]
+    subprocess.run(argv, cwd=REPO, check=True)
     meta = subprocess.run(
         ["cargo", "metadata", "--format-version", "1", "--no-deps"],
         cwd=REPO,
@@ -97,7 +104,11 @@ def build_ferroalloy():
         capture_output=True,
         text=True,
     )
-    target = json.loads(meta.stdout)["target_directory"]
+    return json.loads(meta.stdout)["target_directory"]
+
+
+def build_ferroalloy():
+    target = cargo_release_build("ferroalloy")
     return target, os.path.join(target, "release", "ferroalloy")
 
 

@@ -13,18 +13,21 @@ use crate::value::{Sample, Value};
 
 /// The labels a sample is grouped by.
 fn group_key(metric: &Labels, modifier: Option<&LabelModifier>) -> Labels {
-    let mut key = metric.clone();
     match modifier {
         Some(LabelModifier::Include(names)) => {
-            key.retain(|n, _| names.labels.iter().any(|l| l == n))
+            project(metric, |n| names.labels.iter().any(|l| l == n))
         }
-        Some(LabelModifier::Exclude(names)) => {
-            crate::engine::drop_metric_name(&mut key);
-            key.retain(|n, _| !names.labels.iter().any(|l| l == n))
-        }
-        None => key = Labels::new(),
+        Some(LabelModifier::Exclude(names)) => project(metric, |n| {
+            !matches!(n, "__name__" | "__type__" | "__unit__")
+                && !names.labels.iter().any(|l| l == n)
+        }),
+        None => Labels::new(),
     }
-    key
+}
+
+/// The labels of `metric` whose names `keep` accepts; only those are copied.
+pub(crate) fn project(metric: &Labels, keep: impl Fn(&str) -> bool) -> Labels {
+    metric.iter().filter(|(n, _)| keep(n)).collect()
 }
 
 /// Go's `%g`-like text of a float in messages.

@@ -8,6 +8,7 @@ use model::labels::Labels;
 use promql_parser::parser::token::*;
 use promql_parser::parser::{BinModifier, BinaryExpr, LabelModifier, VectorMatchCardinality};
 
+use crate::aggregate::project;
 use crate::engine::{EvalResult, Evaluator, fail};
 use crate::value::{Sample, Value};
 
@@ -52,17 +53,15 @@ fn drops_name(op: TokenId) -> bool {
 
 /// The labels a sample is matched on.
 fn signature(metric: &Labels, matching: Option<&LabelModifier>) -> Labels {
-    let mut sig = metric.clone();
     match matching {
         Some(LabelModifier::Include(names)) => {
-            sig.retain(|n, _| names.labels.iter().any(|l| l == n))
+            project(metric, |n| names.labels.iter().any(|l| l == n))
         }
-        Some(LabelModifier::Exclude(names)) => {
-            sig.retain(|n, _| n != "__name__" && !names.labels.iter().any(|l| l == n))
-        }
-        None => sig.retain(|n, _| n != "__name__"),
+        Some(LabelModifier::Exclude(names)) => project(metric, |n| {
+            n != "__name__" && !names.labels.iter().any(|l| l == n)
+        }),
+        None => project(metric, |n| n != "__name__"),
     }
-    sig
 }
 
 fn include_labels(card: &VectorMatchCardinality) -> &[String] {
@@ -172,15 +171,15 @@ fn vector_vector(
     let (many, one) = if one_to_many { (rhs, lhs) } else { (lhs, rhs) };
     let mut one_sigs: HashMap<Labels, usize> = HashMap::with_capacity(one.len());
     for (i, s) in one.iter().enumerate() {
-        if let Some(&j) = one_sigs.get(&signature(&s.metric, matching)) {
+        let sig = signature(&s.metric, matching);
+        if let Some(&j) = one_sigs.get(&sig) {
             let side = if one_to_many { "left" } else { "right" };
-            let group = signature(&s.metric, matching);
             return fail(format!(
-                "found duplicate series for the match group {group} on the {side} hand-side of the operation: [{}, {}];many-to-many matching not allowed: matching labels must be unique on one side",
+                "found duplicate series for the match group {sig} on the {side} hand-side of the operation: [{}, {}];many-to-many matching not allowed: matching labels must be unique on one side",
                 s.metric, one[j].metric
             ));
         }
-        one_sigs.insert(signature(&s.metric, matching), i);
+        one_sigs.insert(sig, i);
     }
     let include = include_labels(&modifier.card);
     let mut out = Vec::new();

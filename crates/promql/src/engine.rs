@@ -155,10 +155,13 @@ impl Engine {
             // a removed name continue each other.
             let mut index: HashMap<Arc<Labels>, usize> = HashMap::new();
             let mut series: Vec<Series> = Vec::new();
+            // Points already in the result stay in memory: they count
+            // against the sample limit with each step's working set.
+            let mut kept = 0;
             let mut t = start;
             while t <= end {
                 ev.check_deadline()?;
-                ev.step_samples = 0;
+                ev.step_samples = kept;
                 let samples = match ev.eval(expr, t)? {
                     Value::Scalar(v) => vec![Sample {
                         metric: Arc::default(),
@@ -169,6 +172,7 @@ impl Engine {
                     Value::Vector(v) => finish_vector(v)?,
                     _ => return fail("range query evaluated to neither a vector nor a scalar"),
                 };
+                kept += samples.len();
                 for s in samples {
                     let i = *index.entry(s.metric.clone()).or_insert_with(|| {
                         series.push(Series {
@@ -180,7 +184,10 @@ impl Engine {
                     });
                     series[i].points.push((t, s.v));
                 }
-                t += step;
+                let Some(next) = t.checked_add(step) else {
+                    break;
+                };
+                t = next;
             }
             Ok(Value::Matrix(finish_matrix(series)?))
         })?;
@@ -374,7 +381,13 @@ impl<'a> Evaluator<'a> {
                 };
                 let off = offset_millis(&sq.offset);
                 let step = self.subquery_step(&sq.step);
-                self.collect_spans(&sq.expr, lo - off - millis(&sq.range) - step, hi - off);
+                self.collect_spans(
+                    &sq.expr,
+                    lo.saturating_sub(off)
+                        .saturating_sub(millis(&sq.range))
+                        .saturating_sub(step),
+                    hi.saturating_sub(off),
+                );
             }
             Expr::Aggregate(a) => {
                 self.collect_spans(&a.expr, lo, hi);
@@ -406,7 +419,10 @@ impl<'a> Evaluator<'a> {
             None => (lo, hi),
         };
         let off = offset_millis(&vs.offset);
-        let span = (lo - off - range, hi - off);
+        let span = (
+            lo.saturating_sub(off).saturating_sub(range),
+            hi.saturating_sub(off),
+        );
         let entry = self.spans.entry(vs as *const _).or_insert(span);
         entry.0 = entry.0.min(span.0);
         entry.1 = entry.1.max(span.1);
@@ -464,22 +480,25 @@ impl<'a> Evaluator<'a> {
         vs: &VectorSelector,
         t: i64,
     ) -> EvalResult<Vec<Sample>> {
-        let reference = self.at_time(&vs.at, t) - offset_millis(&vs.offset);
+        let reference = self
+            .at_time(&vs.at, t)
+            .saturating_sub(offset_millis(&vs.offset));
         let lookback = millis(&self.options.lookback_delta);
-        let out: Vec<Sample> = self
-            .series_of(vs)?
-            .iter()
-            .filter_map(|s| {
-                let i = s.samples.partition_point(|&(ts, _)| ts <= reference);
-                let &(ts, v) = s.samples[..i].last()?;
-                (ts > reference - lookback && !model::metrics::is_stale_nan(v)).then(|| Sample {
-                    metric: s.labels.clone(),
-                    t: ts,
-                    v,
-                    drop_name: false,
+        let out: Vec<Sample> =
+            self.series_of(vs)?
+                .iter()
+                .filter_map(|s| {
+                    let i = s.samples.partition_point(|&(ts, _)| ts <= reference);
+                    let &(ts, v) = s.samples[..i].last()?;
+                    (ts > reference.saturating_sub(lookback) && !model::metrics::is_stale_nan(v))
+                        .then(|| Sample {
+                            metric: s.labels.clone(),
+                            t: ts,
+                            v,
+                            drop_name: false,
+                        })
                 })
-            })
-            .collect();
+                .collect();
         self.count_samples(out.len())?;
         Ok(out)
     }
@@ -492,9 +511,11 @@ impl<'a> Evaluator<'a> {
         range: i64,
         t: i64,
     ) -> EvalResult<(Vec<Series>, Window)> {
-        let end = self.at_time(&vs.at, t) - offset_millis(&vs.offset);
+        let end = self
+            .at_time(&vs.at, t)
+            .saturating_sub(offset_millis(&vs.offset));
         let window = Window {
-            start: end - range,
+            start: end.saturating_sub(range),
             end,
         };
         let mut total = 0;
@@ -528,17 +549,19 @@ impl<'a> Evaluator<'a> {
         sq: &parser::SubqueryExpr,
         t: i64,
     ) -> EvalResult<(Vec<Series>, Window)> {
-        let end = self.at_time(&sq.at, t) - offset_millis(&sq.offset);
+        let end = self
+            .at_time(&sq.at, t)
+            .saturating_sub(offset_millis(&sq.offset));
         let range = millis(&sq.range);
         let step = self.subquery_step(&sq.step);
         let window = Window {
-            start: end - range,
+            start: end.saturating_sub(range),
             end,
         };
         // Go's integer division truncates toward zero; so does Rust's.
         let mut ts = step * (window.start / step);
         if ts <= window.start {
-            ts += step;
+            ts = ts.saturating_add(step);
         }
         let mut index: HashMap<(Arc<Labels>, bool), usize> = HashMap::new();
         let mut series: Vec<Series> = Vec::new();
@@ -568,7 +591,10 @@ impl<'a> Evaluator<'a> {
                     });
                 series[i].points.push((ts, s.v));
             }
-            ts += step;
+            let Some(next) = ts.checked_add(step) else {
+                break;
+            };
+            ts = next;
         }
         Ok((series, window))
     }

@@ -225,7 +225,7 @@ impl Evaluator<'_> {
                 format_float(scalars[0])
             ));
         }
-        if name == "double_exponential_smoothing" || name == "holt_winters" {
+        if name == "double_exponential_smoothing" {
             let (sf, tf) = (scalars[0], scalars[1]);
             if sf <= 0.0 || sf >= 1.0 {
                 return fail(format!(
@@ -751,7 +751,7 @@ fn range_function(
             .filter(|w| w[0].1 != w[1].1 && !(w[0].1.is_nan() && w[1].1.is_nan()))
             .count() as f64,
         "resets" => points.windows(2).filter(|w| w[1].1 < w[0].1).count() as f64,
-        "double_exponential_smoothing" | "holt_winters" => {
+        "double_exponential_smoothing" => {
             if points.len() < 2 {
                 return Ok(None);
             }

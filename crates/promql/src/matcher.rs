@@ -46,9 +46,4 @@ impl LabelMatcher {
             MatchKind::NotRegex(r) => !r.is_match(value),
         }
     }
-
-    /// Whether the matcher matches the empty value (an absent label).
-    pub fn matches_empty(&self) -> bool {
-        self.matches("")
-    }
 }

@@ -77,6 +77,20 @@ fn too_many_samples_fail_with_prometheus_message() {
 }
 
 #[test]
+fn range_results_count_against_the_sample_limit() {
+    // 2 series × 21 steps of output, at most 2 samples read per step.
+    let limited = |max_samples| {
+        Engine::new(EngineOptions {
+            max_samples,
+            ..EngineOptions::default()
+        })
+        .range(&storage(), "requests_total", 0, 300_000, 15_000)
+    };
+    assert_eq!(limited(41).unwrap_err(), QueryError::TooManySamples);
+    assert!(limited(42).is_ok());
+}
+
+#[test]
 fn an_exhausted_time_budget_is_a_timeout() {
     let engine = Engine::new(EngineOptions {
         timeout: Duration::ZERO,

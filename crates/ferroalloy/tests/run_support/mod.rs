@@ -27,8 +27,15 @@ impl Alloy {
     /// Starts `ferroalloy run <config> --server.http.listen-addr=127.0.0.1:0 …`
     /// in `dir` and waits until it listens.
     pub fn start(dir: &Path, config: &str, args: &[&str]) -> Alloy {
+        Alloy::start_with_env(dir, config, args, &[])
+    }
+
+    /// [`Alloy::start`] with extra environment variables (what `env()` in a
+    /// configuration reads).
+    pub fn start_with_env(dir: &Path, config: &str, args: &[&str], env: &[(&str, &str)]) -> Alloy {
         let mut child = Command::new(env!("CARGO_BIN_EXE_ferroalloy"))
             .current_dir(dir)
+            .envs(env.iter().copied())
             .arg("run")
             .arg(config)
             .arg("--server.http.listen-addr=127.0.0.1:0")
@@ -66,9 +73,24 @@ impl Alloy {
 
     /// Starts and waits until `/-/ready` answers 200.
     pub fn start_ready(dir: &Path, config: &str, args: &[&str]) -> Alloy {
-        let alloy = Alloy::start(dir, config, args);
+        Alloy::start_ready_with_env(dir, config, args, &[])
+    }
+
+    /// [`Alloy::start_ready`] with extra environment variables.
+    pub fn start_ready_with_env(
+        dir: &Path,
+        config: &str,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Alloy {
+        let alloy = Alloy::start_with_env(dir, config, args, env);
         alloy.wait_until(|| alloy.get("/-/ready").status == 200);
         alloy
+    }
+
+    /// The process id, to read its /proc entries.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Everything written to stderr so far.
