@@ -95,7 +95,10 @@ mod tests {
     use model::metrics::{MetricsBatch, Sample};
     use promql::{Engine, EngineOptions, Value};
 
-    fn db_with(series: &[(&[(&str, &str)], &[(i64, f64)])]) -> (tempfile::TempDir, Db) {
+    /// A series' label pairs and its samples.
+    type TestSeries<'a> = (&'a [(&'a str, &'a str)], &'a [(i64, f64)]);
+
+    fn db_with(series: &[TestSeries]) -> (tempfile::TempDir, Db) {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(dir.path(), tsdb::Options::default()).unwrap();
         let mut batch = MetricsBatch::default();
