@@ -247,8 +247,10 @@ class Peer:
 
 
 def queries(data):
-    """(name, path) of the dashboard set, evaluated at the end of the data."""
-    end = data.end
+    """(name, path) of the dashboard set, evaluated up to the end of the data
+    at times between samples, where Prometheus 2.x's closed windows and 3.x's
+    left-open ones select the same samples (so both do the same work)."""
+    end = data.end + data.interval // 2
     span = (data.steps - 1) * data.interval
     ranges = [("1h", min(3600, span)), (f"{data.steps * data.interval / 3600:g}h", span)] if span > 3600 else [("1h", span)]
     exprs = [

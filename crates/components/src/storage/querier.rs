@@ -6,6 +6,7 @@ use promql::storage::{Querier, StoredSeries};
 use promql::{LabelMatcher, MatchKind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use tsdb::chunk::XorIterator;
 use tsdb::{Db, MatchType, Matcher};
 
 /// One query's view of the database.
@@ -62,8 +63,16 @@ impl Querier for DbQuerier<'_> {
             .into_iter()
             .map(|s| {
                 // The engine keeps whole sample slices, so each series is
-                // decoded once into one shared allocation.
-                let samples: Arc<[(i64, f64)]> = s.samples().collect();
+                // decoded once, into a buffer sized from the chunk headers
+                // (an upper bound: chunks may reach outside the range).
+                let bound: usize = s
+                    .chunks
+                    .iter()
+                    .map(|c| XorIterator::new(&c.data).total())
+                    .sum();
+                let mut buffer = Vec::with_capacity(bound);
+                buffer.extend(s.samples());
+                let samples: Arc<[(i64, f64)]> = buffer.into();
                 read += samples.len() as u64;
                 StoredSeries {
                     labels: s.labels,
