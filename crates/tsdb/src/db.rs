@@ -158,17 +158,18 @@ impl Db {
         let mut records = Vec::new();
         let mut payload = Vec::new();
         // The newest timestamp per series within this batch.
-        let mut newest: HashMap<u64, i64> = HashMap::new();
+        let mut newest: HashMap<u64, i64> = HashMap::with_capacity(batch.samples.len());
         let mut result = Ok(());
         for sample in &batch.samples {
             if sample.labels.is_empty() {
                 result = Err(Error::EmptyLabels);
                 break;
             }
-            let r = match head.lookup(&sample.labels) {
+            let r = match head.lookup_shared(&sample.labels) {
                 Some(r) => r,
                 None => {
                     let r = head.create(&sample.labels, None);
+                    head.remember(&sample.labels, r);
                     encode_series(&mut payload, r, &sample.labels);
                     created.push(r);
                     r

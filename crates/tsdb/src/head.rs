@@ -18,7 +18,7 @@ use bytes::Bytes;
 use hashbrown::HashMap;
 use model::labels::Labels;
 use std::hash::BuildHasher;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 /// A closed head chunk.
 struct HeadChunk {
@@ -215,6 +215,12 @@ pub struct Head {
     series: HashMap<u64, MemSeries>,
     /// Label-set hash → series with that hash.
     by_hash: HashMap<u64, Vec<u64>>,
+    /// Label-set allocation → series: scrape loops hand in the same `Arc`
+    /// for a series every time, so its address identifies it without hashing.
+    /// The `Weak` keeps the allocation (not the labels) from being freed and
+    /// its address reused. Cleared when series are removed or it outgrows
+    /// the head.
+    by_arc: HashMap<usize, (Weak<Labels>, u64)>,
     /// Name symbol → value symbol → sorted series references.
     postings: HashMap<u32, HashMap<u32, Vec<u64>>>,
     next_ref: u64,
@@ -232,6 +238,7 @@ impl Head {
             symbols: Symbols::default(),
             series: HashMap::new(),
             by_hash: HashMap::new(),
+            by_arc: HashMap::new(),
             postings: HashMap::new(),
             next_ref: 1,
             hasher: foldhash::fast::FixedState::with_seed(0x7473_6462),
@@ -270,6 +277,28 @@ impl Head {
         refs.iter()
             .copied()
             .find(|r| self.same_labels(&self.series[r], labels))
+    }
+
+    /// The reference of the series with `labels`, through the address cache.
+    pub fn lookup_shared(&mut self, labels: &Arc<Labels>) -> Option<u64> {
+        let address = Arc::as_ptr(labels) as usize;
+        if let Some((_, r)) = self.by_arc.get(&address) {
+            return Some(*r);
+        }
+        let r = self.lookup(labels)?;
+        self.remember(labels, r);
+        Some(r)
+    }
+
+    /// Caches the reference of the series whose labels `labels` holds.
+    pub fn remember(&mut self, labels: &Arc<Labels>, series_ref: u64) {
+        if self.by_arc.len() > 2 * self.series.len() + 1024 {
+            self.by_arc.clear();
+        }
+        self.by_arc.insert(
+            Arc::as_ptr(labels) as usize,
+            (Arc::downgrade(labels), series_ref),
+        );
     }
 
     /// Creates the series (with reference `series_ref`, or a new one); the
@@ -390,6 +419,7 @@ impl Head {
         let Some(series) = self.series.remove(&series_ref) else {
             return;
         };
+        self.by_arc.clear();
         for &(n, v) in series.labels.iter() {
             if let Some(values) = self.postings.get_mut(&n) {
                 if let Some(list) = values.get_mut(&v) {
@@ -610,6 +640,26 @@ mod tests {
             .collect();
         all.sort_by_key(|s| s.0);
         all
+    }
+
+    #[test]
+    fn the_address_cache_never_confuses_label_sets() {
+        let mut head = Head::new(2 * HOUR);
+        // Each set is dropped before the next is allocated, so without the
+        // cache's `Weak` the allocator would hand out the same address.
+        for i in 0..1000 {
+            let set = Arc::new(labels(&format!("job-{i}")));
+            let r = match head.lookup_shared(&set) {
+                Some(r) => r,
+                None => {
+                    let r = head.create(&set, None);
+                    head.remember(&set, r);
+                    r
+                }
+            };
+            assert_eq!(head.labels(r).as_ref(), Some(&*set));
+        }
+        assert_eq!(head.num_series(), 1000);
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //! `GET /debug/samples?<label>=<value>…` lists the stored series matching the
 //! given label equalities with their samples, until the query API exists.
 //! Compaction and retention run every [`MAINTENANCE_INTERVAL`] on the
-//! blocking pool.
+//! blocking pool. `out_of_order_window` is capped at half the 2 h block
+//! range, so late samples always land in the head. Exemplars and metadata
+//! of appended batches are not stored.
 
 use crate::prometheus::receive_http::{self, Receivers};
 use axum::extract::{Query, State};
