@@ -128,7 +128,26 @@ impl Request {
 /// The `query` parameter parsed; errors keep the parser's `line:col: parse error: …` text.
 fn parse(params: &Params) -> Result<Expr, ApiError> {
     let query = params.get("query").unwrap_or_default();
-    Engine::parse(query).map_err(|e| invalid("query", e))
+    Engine::parse(query).map_err(|e| invalid("query", parse_error(query, &e.to_string())))
+}
+
+/// Prometheus's `<line>:<column>: parse error: <reason>`. promql-parser gives
+/// no positions; the one we can know is the end of the input, where an
+/// unclosed or truncated expression fails. Other errors carry no position.
+fn parse_error(query: &str, reason: &str) -> String {
+    if reason.contains("unclosed") || reason.contains("unexpected end of input") {
+        let line = query.matches('\n').count() + 1;
+        let column = query
+            .rsplit('\n')
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .count()
+            + 1;
+        format!("{line}:{column}: parse error: {reason}")
+    } else {
+        format!("parse error: {reason}")
+    }
 }
 
 /// What `stats` reports about one evaluation.

@@ -171,7 +171,13 @@ async fn errors_have_prometheus_types_and_statuses() {
             "/api/v1/query?query=sum(up",
             StatusCode::BAD_REQUEST,
             "bad_data",
-            "invalid parameter \"query\": ",
+            "invalid parameter \"query\": 1:7: parse error: unclosed left parenthesis",
+        ),
+        (
+            "/api/v1/query?query=rate(up)",
+            StatusCode::BAD_REQUEST,
+            "bad_data",
+            "invalid parameter \"query\": parse error: expected type matrix",
         ),
         (
             "/api/v1/query_range?query=up&start=0&end=100&step=0",
