@@ -121,6 +121,24 @@ prometheus.scrape "self" {
         "{names:?}"
     );
 
+    // The queries above are counted in the self-metrics.
+    let metrics = alloy.get("/metrics").body;
+    let queries = metrics
+        .lines()
+        .find(|l| {
+            l.starts_with("storage_metrics_queries_total{") && l.contains("storage.metrics.db")
+        })
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse::<f64>().ok());
+    assert!(
+        queries.is_some_and(|n| n >= 3.0),
+        "{queries:?} in\n{metrics}"
+    );
+    assert!(
+        metrics.contains("storage_metrics_query_duration_seconds_bucket{"),
+        "{metrics}"
+    );
+
     // Metadata comes from the scrapes: every family has its type and help.
     let metadata = request(api, "GET", "/api/v1/metadata", &[]).json();
     let families = metadata["data"].as_object().expect("metadata object");
