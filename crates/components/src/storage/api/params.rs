@@ -17,7 +17,14 @@ impl<S: Send + Sync> FromRequest<S> for Params {
     async fn from_request(req: Request, state: &S) -> Result<Params, ApiError> {
         let Query(mut pairs) = Query::<Vec<(String, String)>>::try_from_uri(req.uri())
             .map_err(|e| ApiError::BadData(format!("error parsing form values: {e}")))?;
-        if req.method() == http::Method::POST {
+        // Like Go's ParseForm, a POST body is read only when it is a form;
+        // other POSTs carry their parameters in the query string.
+        let form_body = req
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        if req.method() == http::Method::POST && form_body {
             let Form(body) = Form::<Vec<(String, String)>>::from_request(req, state)
                 .await
                 .map_err(|e| {

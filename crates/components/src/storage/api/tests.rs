@@ -123,6 +123,12 @@ async fn post_form_and_rfc3339_times_work_like_get() {
         body["data"]["result"],
         json!([{"metric": {"__name__": "up", "job": "api"}, "value": [300, "1"]}])
     );
+    let bare_post = Request::post("/api/v1/query?query=up&time=300")
+        .body(Body::empty())
+        .unwrap();
+    let (status, body) = call(&router, bare_post).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["data"]["result"][0]["value"], json!([300, "1"]));
 }
 
 #[tokio::test]
