@@ -112,6 +112,12 @@ impl Store {
     }
 }
 
+impl super::api::DbSource for Store {
+    fn db(&self) -> Option<Arc<Db>> {
+        Store::db(self)
+    }
+}
+
 impl Appender for Store {
     fn append(&self, batch: &MetricsBatch) -> Result<(), AppendError> {
         match self.0.read().as_deref() {
@@ -183,6 +189,7 @@ pub struct StorageMetrics {
     receivers: Receivers,
     health: Mutex<Health>,
     metrics: SelfMetrics,
+    api: Arc<super::api::Api>,
     /// Bound in `build`, served once `run` starts.
     listener: Mutex<Option<TcpListener>>,
 }
@@ -218,6 +225,7 @@ impl StorageMetrics {
             .route("/api/v1/write", axum::routing::post(receive_http::write))
             .with_state(self.receivers.clone())
             .merge(debug)
+            .merge(super::api::router(self.api.clone()))
     }
 
     fn maintain(&self, appended_before: &mut u64) {
@@ -277,7 +285,15 @@ impl Component for StorageMetrics {
         let db = open(&args, &opts)?;
         let listener = bind(&args.listen_address)?;
         let store = Arc::new(Store(RwLock::new(Some(Arc::new(db)))));
-        let receiver = MetricsReceiver(store.clone());
+        let limits = super::api::Limits::default();
+        let api = Arc::new(super::api::Api::new(
+            store.clone(),
+            limits,
+            &mut opts.metrics.lock(),
+        ));
+        let recorder =
+            super::api::metadata::MetadataRecorder::new(store.clone(), api.metadata.clone());
+        let receiver = MetricsReceiver(Arc::new(recorder));
         opts.export_value(Value::Object(
             [("receiver".to_string(), receiver.encode())]
                 .into_iter()
@@ -292,6 +308,7 @@ impl Component for StorageMetrics {
             health: Mutex::new(Health::new(HealthState::Healthy, "opened")),
             metrics,
             listener: Mutex::new(listener),
+            api,
         })
     }
 

@@ -1,3 +1,6 @@
-//! `storage.*`: ferroalloy's own embedded stores (not in Alloy).
+//! `storage.*`: ferroalloy's own embedded stores (not in Alloy), and the
+//! Prometheus query API over the metrics store.
 
+pub mod api;
 pub mod metrics;
+pub mod querier;

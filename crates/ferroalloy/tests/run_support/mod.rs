@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test binary uses its own share of these helpers
 
+pub mod prometheus;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
