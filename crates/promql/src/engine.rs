@@ -1,6 +1,7 @@
 //! Query evaluation: instant queries evaluate the tree at one time, range
 //! queries evaluate it at every step and assemble the series.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -9,9 +10,10 @@ use model::labels::Labels;
 use promql_parser::parser::value::ValueType;
 use promql_parser::parser::{self, AtModifier, Expr, Offset, VectorSelector};
 
+use crate::labelcache::{Derived, FastMap};
 use crate::matcher::LabelMatcher;
 use crate::storage::{Querier, StoredSeries};
-use crate::value::{Sample, Series, Value};
+use crate::value::{Point, Sample, Series, Value};
 
 /// Engine settings (Prometheus's defaults).
 #[derive(Clone, Debug)]
@@ -153,11 +155,13 @@ impl Engine {
         let value = ev.run(|ev| {
             // Names are removed at every step, so series that differ only in
             // a removed name continue each other.
-            let mut index: HashMap<Arc<Labels>, usize> = HashMap::new();
+            let mut index: FastMap<Arc<Labels>, usize> = FastMap::default();
+            let mut unnamed = Derived::default();
             let mut series: Vec<Series> = Vec::new();
             // Points already in the result stay in memory: they count
             // against the sample limit with each step's working set.
             let mut kept = 0;
+            let steps = usize::try_from(end.saturating_sub(start) / step + 1).unwrap_or(0).min(11_000);
             let mut t = start;
             while t <= end {
                 ev.check_deadline()?;
@@ -169,19 +173,33 @@ impl Engine {
                         v,
                         drop_name: false,
                     }],
-                    Value::Vector(v) => finish_vector(v)?,
+                    Value::Vector(v) => v,
                     _ => return fail("range query evaluated to neither a vector nor a scalar"),
                 };
                 kept += samples.len();
                 for s in samples {
-                    let i = *index.entry(s.metric.clone()).or_insert_with(|| {
-                        series.push(Series {
-                            metric: s.metric,
-                            points: Vec::new(),
-                            drop_name: false,
-                        });
-                        series.len() - 1
-                    });
+                    let metric = if s.drop_name {
+                        unnamed.get(&s.metric, without_metric_name)
+                    } else {
+                        s.metric
+                    };
+                    let i = match index.get(&metric) {
+                        Some(&i) => i,
+                        None => {
+                            index.insert(metric.clone(), series.len());
+                            series.push(Series {
+                                metric,
+                                points: Vec::with_capacity(steps),
+                                drop_name: false,
+                            });
+                            series.len() - 1
+                        }
+                    };
+                    // Two samples of one step with one label set: the
+                    // step's vector would hold the same labelset twice.
+                    if series[i].points.last().is_some_and(|&(last, _)| last == t) {
+                        return fail("vector cannot contain metrics with the same labelset");
+                    }
                     series[i].points.push((t, s.v));
                 }
                 let Some(next) = t.checked_add(step) else {
@@ -207,6 +225,13 @@ fn type_name(t: ValueType) -> &'static str {
 /// Removes the metric name and the type and unit labels that go with it.
 pub(crate) fn drop_metric_name(metric: &mut Labels) {
     metric.retain(|n, _| !matches!(n, "__name__" | "__type__" | "__unit__"));
+}
+
+/// A copy of `metric` without its name (see [`drop_metric_name`]).
+pub(crate) fn without_metric_name(metric: &Labels) -> Labels {
+    let mut metric = metric.clone();
+    drop_metric_name(&mut metric);
+    metric
 }
 
 /// Removes the names marked for removal and refuses label sets that collide then.
@@ -238,6 +263,33 @@ fn finish_matrix(mut m: Vec<Series>) -> EvalResult<Vec<Series>> {
     Ok(m)
 }
 
+/// What an expression node derives from its input label sets.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Derivation {
+    GroupKey,
+    Signature,
+    Unnamed,
+}
+
+/// The samples of `samples` in the left-open `window`, staleness markers
+/// left out; borrowed when there are none.
+pub(crate) fn window_points(samples: &[Point], window: Window) -> Cow<'_, [Point]> {
+    let from = samples.partition_point(|&(ts, _)| ts <= window.start);
+    let to = samples.partition_point(|&(ts, _)| ts <= window.end);
+    let points = &samples[from..to];
+    if points.iter().any(|&(_, v)| model::metrics::is_stale_nan(v)) {
+        Cow::Owned(
+            points
+                .iter()
+                .copied()
+                .filter(|&(_, v)| !model::metrics::is_stale_nan(v))
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(points)
+    }
+}
+
 /// The window a range argument covered: `(start, end]` in ms and its length.
 #[derive(Clone, Copy)]
 pub(crate) struct Window {
@@ -259,7 +311,9 @@ pub(crate) struct Evaluator<'a> {
     pub(crate) end: i64,
     /// Time span each selector is read over, computed before evaluation.
     spans: HashMap<*const VectorSelector, (i64, i64)>,
-    selected: HashMap<*const VectorSelector, Vec<StoredSeries>>,
+    selected: HashMap<*const VectorSelector, Arc<[StoredSeries]>>,
+    /// Label sets derived by expression nodes, kept across steps.
+    derived: FastMap<(usize, Derivation), Derived>,
     deadline: Instant,
     step_samples: usize,
     warnings: BTreeSet<String>,
@@ -300,6 +354,7 @@ impl<'a> Evaluator<'a> {
             end,
             spans: HashMap::new(),
             selected: HashMap::new(),
+            derived: FastMap::default(),
             deadline: Instant::now() + options.timeout,
             step_samples: 0,
             warnings: BTreeSet::new(),
@@ -429,7 +484,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// The stored series of a selector, read once per query.
-    fn series_of(&mut self, vs: &VectorSelector) -> EvalResult<&[StoredSeries]> {
+    fn series_of(&mut self, vs: &VectorSelector) -> EvalResult<Arc<[StoredSeries]>> {
         let key = vs as *const _;
         if !self.selected.contains_key(&key) {
             let mut matchers = Vec::with_capacity(vs.matchers.matchers.len() + 1);
@@ -467,9 +522,22 @@ impl<'a> Evaluator<'a> {
                 all
             };
             series.sort_by(|a, b| a.labels.cmp(&b.labels));
-            self.selected.insert(key, series);
+            self.selected.insert(key, series.into());
         }
-        Ok(&self.selected[&key])
+        Ok(self.selected[&key].clone())
+    }
+
+    /// The label sets `node` derived at earlier steps, to be handed back
+    /// with [`Evaluator::keep_derived`].
+    pub(crate) fn take_derived<T>(&mut self, node: &T, what: Derivation) -> Derived {
+        self.derived
+            .remove(&(node as *const T as usize, what))
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn keep_derived<T>(&mut self, node: &T, what: Derivation, derived: Derived) {
+        self.derived
+            .insert((node as *const T as usize, what), derived);
     }
 
     /// An instant vector selector at `t`: each series' latest sample in the
@@ -523,13 +591,7 @@ impl<'a> Evaluator<'a> {
             .series_of(vs)?
             .iter()
             .filter_map(|s| {
-                let from = s.samples.partition_point(|&(ts, _)| ts <= window.start);
-                let to = s.samples.partition_point(|&(ts, _)| ts <= window.end);
-                let points: Vec<(i64, f64)> = s.samples[from..to]
-                    .iter()
-                    .copied()
-                    .filter(|&(_, v)| !model::metrics::is_stale_nan(v))
-                    .collect();
+                let points = window_points(&s.samples, window).into_owned();
                 total += points.len();
                 (!points.is_empty()).then(|| Series {
                     metric: s.labels.clone(),
@@ -540,6 +602,25 @@ impl<'a> Evaluator<'a> {
             .collect();
         self.count_samples(total)?;
         Ok((out, window))
+    }
+
+    /// A matrix selector at `t` for a function that only reads it: each
+    /// series' window borrowed from storage (copied only when staleness
+    /// markers are to be left out).
+    pub(crate) fn select_range_borrowed(
+        &mut self,
+        vs: &VectorSelector,
+        range: i64,
+        t: i64,
+    ) -> EvalResult<(Arc<[StoredSeries]>, Window)> {
+        let end = self
+            .at_time(&vs.at, t)
+            .saturating_sub(offset_millis(&vs.offset));
+        let window = Window {
+            start: end.saturating_sub(range),
+            end,
+        };
+        Ok((self.series_of(vs)?, window))
     }
 
     /// A subquery at `t`: the inner expression at every step-aligned time in
