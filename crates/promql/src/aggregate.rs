@@ -6,7 +6,7 @@ use model::labels::Labels;
 use promql_parser::parser::token::*;
 use promql_parser::parser::{AggregateExpr, LabelModifier};
 
-use crate::engine::{Derivation, EvalResult, Evaluator, fail};
+use crate::engine::{EvalResult, Evaluator, fail};
 use crate::labelcache::{FastMap, Interner, identity};
 use crate::stats::{Mean, Sum, Variance, nan_first, quantile};
 use crate::value::{Sample, Value};
@@ -75,9 +75,11 @@ impl Evaluator<'_> {
             T_TOPK | T_BOTTOMK | T_LIMITK => {
                 let k = k_param(self.eval_scalar(param(a)?, t)?)?;
                 let input = self.eval_vector(&a.expr, t)?;
-                let mut keys = self.take_derived(a, Derivation::GroupKey);
-                let out = select_k(op, k, input, |m| keys.get(m, |m| group_key(m, modifier)));
-                self.keep_derived(a, Derivation::GroupKey, keys);
+                let mut labels = self.take_node_labels(a);
+                let out = select_k(op, k, input, |m| {
+                    labels.keys.get(m, |m| group_key(m, modifier))
+                });
+                self.keep_node_labels(a, labels);
                 return Ok(Value::Vector(out));
             }
             T_LIMIT_RATIO => {
@@ -114,7 +116,7 @@ impl Evaluator<'_> {
             _ => {}
         }
         let input = self.eval_vector(&a.expr, t)?;
-        let mut keys = self.take_derived(a, Derivation::GroupKey);
+        let mut labels = self.take_node_labels(a);
         let mut count_keys = Interner::default();
         // Group keys are interned: their addresses identify the groups.
         let mut index: FastMap<*const Labels, usize> = FastMap::default();
@@ -136,7 +138,7 @@ impl Evaluator<'_> {
                     };
                     count_keys.intern(key)
                 }
-                None => keys.get(&s.metric, |m| group_key(m, modifier)),
+                None => labels.keys.get(&s.metric, |m| group_key(m, modifier)),
             };
             let i = *index.entry(identity(&key)).or_insert_with(|| {
                 let acc = match op {
@@ -172,7 +174,7 @@ impl Evaluator<'_> {
                 Acc::Values(values) => values.push(s.v),
             }
         }
-        self.keep_derived(a, Derivation::GroupKey, keys);
+        self.keep_node_labels(a, labels);
         Ok(Value::Vector(
             groups
                 .into_iter()

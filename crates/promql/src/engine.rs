@@ -10,7 +10,7 @@ use model::labels::Labels;
 use promql_parser::parser::value::ValueType;
 use promql_parser::parser::{self, AtModifier, Expr, Offset, VectorSelector};
 
-use crate::labelcache::{Derived, FastMap};
+use crate::labelcache::{Derived, FastMap, NodeLabels};
 use crate::matcher::LabelMatcher;
 use crate::storage::{Querier, StoredSeries};
 use crate::value::{Point, Sample, Series, Value};
@@ -179,7 +179,7 @@ impl Engine {
                 kept += samples.len();
                 for s in samples {
                     let metric = if s.drop_name {
-                        unnamed.get(&s.metric, without_metric_name)
+                        unnamed.get(&s.metric, |m| without_metric_name(m))
                     } else {
                         s.metric
                     };
@@ -263,14 +263,6 @@ fn finish_matrix(mut m: Vec<Series>) -> EvalResult<Vec<Series>> {
     Ok(m)
 }
 
-/// What an expression node derives from its input label sets.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum Derivation {
-    GroupKey,
-    Signature,
-    Unnamed,
-}
-
 /// The samples of `samples` in the left-open `window`, staleness markers
 /// left out; borrowed when there are none.
 pub(crate) fn window_points(samples: &[Point], window: Window) -> Cow<'_, [Point]> {
@@ -313,7 +305,7 @@ pub(crate) struct Evaluator<'a> {
     spans: HashMap<*const VectorSelector, (i64, i64)>,
     selected: HashMap<*const VectorSelector, Arc<[StoredSeries]>>,
     /// Label sets derived by expression nodes, kept across steps.
-    derived: FastMap<(usize, Derivation), Derived>,
+    node_labels: FastMap<usize, NodeLabels>,
     deadline: Instant,
     step_samples: usize,
     warnings: BTreeSet<String>,
@@ -354,7 +346,7 @@ impl<'a> Evaluator<'a> {
             end,
             spans: HashMap::new(),
             selected: HashMap::new(),
-            derived: FastMap::default(),
+            node_labels: FastMap::default(),
             deadline: Instant::now() + options.timeout,
             step_samples: 0,
             warnings: BTreeSet::new(),
@@ -528,16 +520,15 @@ impl<'a> Evaluator<'a> {
     }
 
     /// The label sets `node` derived at earlier steps, to be handed back
-    /// with [`Evaluator::keep_derived`].
-    pub(crate) fn take_derived<T>(&mut self, node: &T, what: Derivation) -> Derived {
-        self.derived
-            .remove(&(node as *const T as usize, what))
+    /// with [`Evaluator::keep_node_labels`].
+    pub(crate) fn take_node_labels<T>(&mut self, node: &T) -> NodeLabels {
+        self.node_labels
+            .remove(&(node as *const T as usize))
             .unwrap_or_default()
     }
 
-    pub(crate) fn keep_derived<T>(&mut self, node: &T, what: Derivation, derived: Derived) {
-        self.derived
-            .insert((node as *const T as usize, what), derived);
+    pub(crate) fn keep_node_labels<T>(&mut self, node: &T, labels: NodeLabels) {
+        self.node_labels.insert(node as *const T as usize, labels);
     }
 
     /// An instant vector selector at `t`: each series' latest sample in the

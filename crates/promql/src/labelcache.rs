@@ -4,6 +4,7 @@
 //! first appearance and reused.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
 use std::sync::Arc;
 
 use model::labels::Labels;
@@ -33,16 +34,25 @@ impl Interner {
     }
 }
 
-/// One derivation (`labels → f(labels)`) remembered per input label set;
-/// outputs are interned, so their addresses identify them (see [`identity`]).
-#[derive(Default)]
-pub(crate) struct Derived {
-    outputs: FastMap<Arc<Labels>, Arc<Labels>>,
+/// One derivation (`input → f(input)`) remembered per input (a label set,
+/// or a pair of them for a vector match); outputs are interned, so their
+/// addresses identify them (see [`identity`]).
+pub(crate) struct Derived<K = Arc<Labels>> {
+    outputs: FastMap<K, Arc<Labels>>,
     interner: Interner,
 }
 
-impl Derived {
-    pub fn get(&mut self, from: &Arc<Labels>, f: impl FnOnce(&Labels) -> Labels) -> Arc<Labels> {
+impl<K> Default for Derived<K> {
+    fn default() -> Derived<K> {
+        Derived {
+            outputs: FastMap::default(),
+            interner: Interner::default(),
+        }
+    }
+}
+
+impl<K: Hash + Eq + Clone> Derived<K> {
+    pub fn get(&mut self, from: &K, f: impl FnOnce(&K) -> Labels) -> Arc<Labels> {
         if let Some(out) = self.outputs.get(from) {
             return out.clone();
         }
@@ -50,4 +60,15 @@ impl Derived {
         self.outputs.insert(from.clone(), out.clone());
         out
     }
+}
+
+/// What one expression node derives from its inputs' label sets.
+#[derive(Default)]
+pub(crate) struct NodeLabels {
+    /// Grouping keys of an aggregation, matching signatures of a binary operator.
+    pub keys: Derived,
+    /// Label sets without the metric name.
+    pub unnamed: Derived,
+    /// Result label sets of a vector match, per (matched, other side) pair.
+    pub joined: Derived<(Arc<Labels>, Arc<Labels>)>,
 }
