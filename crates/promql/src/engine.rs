@@ -263,12 +263,43 @@ fn finish_matrix(mut m: Vec<Series>) -> EvalResult<Vec<Series>> {
     Ok(m)
 }
 
+/// The number of samples at or before `bound`, found from `hint` (the count
+/// at an earlier, smaller bound) by stepping forward: a range query's windows
+/// move a few samples per step, and scanning on is cheaper than a binary
+/// search through memory that is not in the cache.
+fn samples_until(samples: &[Point], bound: i64, hint: usize) -> usize {
+    const SCAN: usize = 8;
+    if hint > samples.len() || (hint > 0 && samples[hint - 1].0 > bound) {
+        return samples.partition_point(|&(ts, _)| ts <= bound);
+    }
+    let mut at = hint;
+    while at < samples.len() && at - hint < SCAN {
+        if samples[at].0 > bound {
+            return at;
+        }
+        at += 1;
+    }
+    at + samples[at..].partition_point(|&(ts, _)| ts <= bound)
+}
+
+/// Where one series' window was at the previous step.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Cursor {
+    from: usize,
+    to: usize,
+}
+
 /// The samples of `samples` in the left-open `window`, staleness markers
-/// left out; borrowed when there are none.
-pub(crate) fn window_points(samples: &[Point], window: Window) -> Cow<'_, [Point]> {
-    let from = samples.partition_point(|&(ts, _)| ts <= window.start);
-    let to = samples.partition_point(|&(ts, _)| ts <= window.end);
-    let points = &samples[from..to];
+/// left out; borrowed when there are none. `cursor` is where the window of
+/// the same series was before and is moved to this one.
+pub(crate) fn window_points<'s>(
+    samples: &'s [Point],
+    window: Window,
+    cursor: &mut Cursor,
+) -> Cow<'s, [Point]> {
+    cursor.from = samples_until(samples, window.start, cursor.from);
+    cursor.to = samples_until(samples, window.end, cursor.to.max(cursor.from));
+    let points = &samples[cursor.from..cursor.to];
     if points.iter().any(|&(_, v)| model::metrics::is_stale_nan(v)) {
         Cow::Owned(
             points
@@ -304,6 +335,8 @@ pub(crate) struct Evaluator<'a> {
     /// Time span each selector is read over, computed before evaluation.
     spans: HashMap<*const VectorSelector, (i64, i64)>,
     selected: HashMap<*const VectorSelector, Arc<[StoredSeries]>>,
+    /// Where each selected series' window was at the previous step.
+    cursors: HashMap<*const VectorSelector, Vec<Cursor>>,
     /// Label sets derived by expression nodes, kept across steps.
     node_labels: FastMap<usize, NodeLabels>,
     deadline: Instant,
@@ -347,6 +380,7 @@ impl<'a> Evaluator<'a> {
             spans: HashMap::new(),
             selected: HashMap::new(),
             node_labels: FastMap::default(),
+            cursors: HashMap::new(),
             deadline: Instant::now() + options.timeout,
             step_samples: 0,
             warnings: BTreeSet::new(),
@@ -582,7 +616,7 @@ impl<'a> Evaluator<'a> {
             .series_of(vs)?
             .iter()
             .filter_map(|s| {
-                let points = window_points(&s.samples, window).into_owned();
+                let points = window_points(&s.samples, window, &mut Cursor::default()).into_owned();
                 total += points.len();
                 (!points.is_empty()).then(|| Series {
                     metric: s.labels.clone(),
@@ -603,7 +637,7 @@ impl<'a> Evaluator<'a> {
         vs: &VectorSelector,
         range: i64,
         t: i64,
-    ) -> EvalResult<(Arc<[StoredSeries]>, Window)> {
+    ) -> EvalResult<(Arc<[StoredSeries]>, Window, Vec<Cursor>)> {
         let end = self
             .at_time(&vs.at, t)
             .saturating_sub(offset_millis(&vs.offset));
@@ -611,7 +645,17 @@ impl<'a> Evaluator<'a> {
             start: end.saturating_sub(range),
             end,
         };
-        Ok((self.series_of(vs)?, window))
+        let series = self.series_of(vs)?;
+        let cursors = self
+            .cursors
+            .remove(&(vs as *const _))
+            .unwrap_or_else(|| vec![Cursor::default(); series.len()]);
+        Ok((series, window, cursors))
+    }
+
+    /// Keeps the cursors of a selector's windows for the next step.
+    pub(crate) fn keep_cursors(&mut self, vs: &VectorSelector, cursors: Vec<Cursor>) {
+        self.cursors.insert(vs as *const _, cursors);
     }
 
     /// A subquery at `t`: the inner expression at every step-aligned time in

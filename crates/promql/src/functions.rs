@@ -219,17 +219,18 @@ impl Evaluator<'_> {
         let mut matrix: Vec<(&Arc<Labels>, bool, Cow<'_, [Point]>)> = Vec::new();
         let window = match unwrap_parens(args[i]) {
             Expr::MatrixSelector(ms) => {
-                let window;
-                (stored, window) =
+                let (window, mut cursors);
+                (stored, window, cursors) =
                     self.select_range_borrowed(&ms.vs, ms.range.as_millis() as i64, t)?;
                 let mut total = 0;
-                for s in stored.iter() {
-                    let points = window_points(&s.samples, window);
+                for (s, cursor) in stored.iter().zip(&mut cursors) {
+                    let points = window_points(&s.samples, window, cursor);
                     if !points.is_empty() {
                         total += points.len();
                         matrix.push((&s.labels, false, points));
                     }
                 }
+                self.keep_cursors(&ms.vs, cursors);
                 self.count_samples(total)?;
                 window
             }
