@@ -577,21 +577,24 @@ impl<'a> Evaluator<'a> {
             .at_time(&vs.at, t)
             .saturating_sub(offset_millis(&vs.offset));
         let lookback = millis(&self.options.lookback_delta);
-        let out: Vec<Sample> =
-            self.series_of(vs)?
-                .iter()
-                .filter_map(|s| {
-                    let i = s.samples.partition_point(|&(ts, _)| ts <= reference);
-                    let &(ts, v) = s.samples[..i].last()?;
-                    (ts > reference.saturating_sub(lookback) && !model::metrics::is_stale_nan(v))
-                        .then(|| Sample {
-                            metric: s.labels.clone(),
-                            t: ts,
-                            v,
-                            drop_name: false,
-                        })
-                })
-                .collect();
+        let series = self.series_of(vs)?;
+        let mut cursors = self.take_cursors(vs, series.len());
+        let out: Vec<Sample> = series
+            .iter()
+            .zip(&mut cursors)
+            .filter_map(|(s, cursor)| {
+                cursor.to = samples_until(&s.samples, reference, cursor.to);
+                let &(ts, v) = s.samples[..cursor.to].last()?;
+                (ts > reference.saturating_sub(lookback) && !model::metrics::is_stale_nan(v))
+                    .then(|| Sample {
+                        metric: s.labels.clone(),
+                        t: ts,
+                        v,
+                        drop_name: false,
+                    })
+            })
+            .collect();
+        self.keep_cursors(vs, cursors);
         self.count_samples(out.len())?;
         Ok(out)
     }
@@ -646,11 +649,16 @@ impl<'a> Evaluator<'a> {
             end,
         };
         let series = self.series_of(vs)?;
-        let cursors = self
-            .cursors
-            .remove(&(vs as *const _))
-            .unwrap_or_else(|| vec![Cursor::default(); series.len()]);
+        let cursors = self.take_cursors(vs, series.len());
         Ok((series, window, cursors))
+    }
+
+    /// Where the windows of a selector's `count` series were at the previous
+    /// step; handed back with [`Evaluator::keep_cursors`].
+    fn take_cursors(&mut self, vs: &VectorSelector, count: usize) -> Vec<Cursor> {
+        self.cursors
+            .remove(&(vs as *const _))
+            .unwrap_or_else(|| vec![Cursor::default(); count])
     }
 
     /// Keeps the cursors of a selector's windows for the next step.
