@@ -10,7 +10,7 @@ use model::labels::Labels;
 use promql_parser::parser::value::ValueType;
 use promql_parser::parser::{self, AtModifier, Expr, Offset, VectorSelector};
 
-use crate::labelcache::{Derived, FastMap, NodeLabels};
+use crate::labelcache::{Derived, FastMap, NodeLabels, identity};
 use crate::matcher::LabelMatcher;
 use crate::storage::{Querier, StoredSeries};
 use crate::value::{Point, Sample, Series, Value};
@@ -156,6 +156,9 @@ impl Engine {
             // Names are removed at every step, so series that differ only in
             // a removed name continue each other.
             let mut index: FastMap<Arc<Labels>, usize> = FastMap::default();
+            // The same by the address of the label set each series was
+            // created with (held by the series, so the address stays its).
+            let mut by_address: FastMap<*const Labels, usize> = FastMap::default();
             let mut unnamed = Derived::default();
             let mut series: Vec<Series> = Vec::new();
             // Points already in the result stay in memory: they count
@@ -183,10 +186,14 @@ impl Engine {
                     } else {
                         s.metric
                     };
-                    let i = match index.get(&metric) {
+                    let known = by_address
+                        .get(&identity(&metric))
+                        .or_else(|| index.get(&metric));
+                    let i = match known {
                         Some(&i) => i,
                         None => {
                             index.insert(metric.clone(), series.len());
+                            by_address.insert(identity(&metric), series.len());
                             series.push(Series {
                                 metric,
                                 points: Vec::with_capacity(steps),

@@ -34,30 +34,60 @@ impl Interner {
     }
 }
 
+/// An input of a derivation: label sets, and the addresses they are at.
+pub(crate) trait Input: Hash + Eq + Clone {
+    type Address: Hash + Eq;
+    fn address(&self) -> Self::Address;
+}
+
+impl Input for Arc<Labels> {
+    type Address = *const Labels;
+    fn address(&self) -> *const Labels {
+        identity(self)
+    }
+}
+
+impl Input for (Arc<Labels>, Arc<Labels>) {
+    type Address = (*const Labels, *const Labels);
+    fn address(&self) -> Self::Address {
+        (identity(&self.0), identity(&self.1))
+    }
+}
+
 /// One derivation (`input → f(input)`) remembered per input (a label set,
 /// or a pair of them for a vector match); outputs are interned, so their
 /// addresses identify them (see [`identity`]).
-pub(crate) struct Derived<K = Arc<Labels>> {
+pub(crate) struct Derived<K: Input = Arc<Labels>> {
     outputs: FastMap<K, Arc<Labels>>,
+    /// The same outputs by the address of the input first seen: stored
+    /// series and interned sets come back at the same address every step,
+    /// which is cheaper to hash than their labels. Only inputs held by
+    /// `outputs` are here, so an address cannot be reused by another set.
+    by_address: FastMap<K::Address, Arc<Labels>>,
     interner: Interner,
 }
 
-impl<K> Default for Derived<K> {
+impl<K: Input> Default for Derived<K> {
     fn default() -> Derived<K> {
         Derived {
             outputs: FastMap::default(),
+            by_address: FastMap::default(),
             interner: Interner::default(),
         }
     }
 }
 
-impl<K: Hash + Eq + Clone> Derived<K> {
+impl<K: Input> Derived<K> {
     pub fn get(&mut self, from: &K, f: impl FnOnce(&K) -> Labels) -> Arc<Labels> {
+        if let Some(out) = self.by_address.get(&from.address()) {
+            return out.clone();
+        }
         if let Some(out) = self.outputs.get(from) {
             return out.clone();
         }
         let out = self.interner.intern(f(from));
         self.outputs.insert(from.clone(), out.clone());
+        self.by_address.insert(from.address(), out.clone());
         out
     }
 }
