@@ -164,7 +164,9 @@ impl Engine {
             // Points already in the result stay in memory: they count
             // against the sample limit with each step's working set.
             let mut kept = 0;
-            let steps = usize::try_from(end.saturating_sub(start) / step + 1).unwrap_or(0).min(11_000);
+            let steps = usize::try_from(end.saturating_sub(start) / step + 1)
+                .unwrap_or(0)
+                .min(11_000);
             let mut t = start;
             while t <= end {
                 ev.check_deadline()?;
@@ -592,13 +594,14 @@ impl<'a> Evaluator<'a> {
             .filter_map(|(s, cursor)| {
                 cursor.to = samples_until(&s.samples, reference, cursor.to);
                 let &(ts, v) = s.samples[..cursor.to].last()?;
-                (ts > reference.saturating_sub(lookback) && !model::metrics::is_stale_nan(v))
-                    .then(|| Sample {
+                (ts > reference.saturating_sub(lookback) && !model::metrics::is_stale_nan(v)).then(
+                    || Sample {
                         metric: s.labels.clone(),
                         t: ts,
                         v,
                         drop_name: false,
-                    })
+                    },
+                )
             })
             .collect();
         self.keep_cursors(vs, cursors);

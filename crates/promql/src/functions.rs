@@ -36,6 +36,10 @@ fn keeps_name(name: &str) -> bool {
 /// (for messages) and its buckets `(upper bound, cumulative count)`.
 type ClassicHistogram = (Labels, String, Vec<(f64, f64)>);
 
+/// One series of a range function's argument: labels, whether its name is
+/// to be dropped, the points of the window.
+type RangeInput<'a> = (&'a Arc<Labels>, bool, Cow<'a, [Point]>);
+
 fn unwrap_parens(e: &Expr) -> &Expr {
     match e {
         Expr::Paren(p) => unwrap_parens(&p.expr),
@@ -216,7 +220,7 @@ impl Evaluator<'_> {
         // subquery's series are computed.
         let stored;
         let computed;
-        let mut matrix: Vec<(&Arc<Labels>, bool, Cow<'_, [Point]>)> = Vec::new();
+        let mut matrix: Vec<RangeInput<'_>> = Vec::new();
         let window = match unwrap_parens(args[i]) {
             Expr::MatrixSelector(ms) => {
                 let (window, mut cursors);
