@@ -1,6 +1,5 @@
 //! Aggregation operators over instant vectors, grouped with `by`/`without`.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use model::labels::Labels;
@@ -8,6 +7,7 @@ use promql_parser::parser::token::*;
 use promql_parser::parser::{AggregateExpr, LabelModifier};
 
 use crate::engine::{EvalResult, Evaluator, fail};
+use crate::labelcache::{FastMap, Interner, identity};
 use crate::stats::{Mean, Sum, Variance, nan_first, quantile};
 use crate::value::{Sample, Value};
 
@@ -75,7 +75,12 @@ impl Evaluator<'_> {
             T_TOPK | T_BOTTOMK | T_LIMITK => {
                 let k = k_param(self.eval_scalar(param(a)?, t)?)?;
                 let input = self.eval_vector(&a.expr, t)?;
-                return Ok(Value::Vector(select_k(op, k, input, modifier)));
+                let mut labels = self.take_node_labels(a);
+                let out = select_k(op, k, input, |m| {
+                    labels.keys.get(m, |m| group_key(m, modifier))
+                });
+                self.keep_node_labels(a, labels);
+                return Ok(Value::Vector(out));
             }
             T_LIMIT_RATIO => {
                 let ratio = self.eval_scalar(param(a)?, t)?;
@@ -111,22 +116,31 @@ impl Evaluator<'_> {
             _ => {}
         }
         let input = self.eval_vector(&a.expr, t)?;
-        let mut index: HashMap<Labels, usize> = HashMap::new();
+        let mut labels = self.take_node_labels(a);
+        let mut count_keys = Interner::default();
+        // Group keys are interned: their addresses identify the groups.
+        let mut index: FastMap<*const Labels, usize> = FastMap::default();
         // Per group: labels, whether a member's name is to be dropped, accumulator.
-        let mut groups: Vec<(Labels, bool, Acc)> = Vec::new();
+        let mut groups: Vec<(Arc<Labels>, bool, Acc)> = Vec::new();
         for mut s in input {
-            if let Some(label) = &count_label {
-                Arc::make_mut(&mut s.metric).set(label.clone(), format_float(s.v));
-            }
-            let key = match (&count_label, modifier) {
-                (Some(label), Some(LabelModifier::Include(_)) | None) => {
-                    let mut key = group_key(&s.metric, modifier);
-                    key.set(label.clone(), s.metric.value(label).to_string());
-                    key
+            let key = match &count_label {
+                Some(label) => {
+                    let value = format_float(s.v);
+                    // `without` keeps the new label unless it is listed;
+                    // `by` and no modifier always add it.
+                    let key = if let Some(LabelModifier::Exclude(_)) = modifier {
+                        Arc::make_mut(&mut s.metric).set(label.clone(), value);
+                        group_key(&s.metric, modifier)
+                    } else {
+                        let mut key = group_key(&s.metric, modifier);
+                        key.set(label.clone(), value);
+                        key
+                    };
+                    count_keys.intern(key)
                 }
-                _ => group_key(&s.metric, modifier),
+                None => labels.keys.get(&s.metric, |m| group_key(m, modifier)),
             };
-            let i = *index.entry(key.clone()).or_insert_with(|| {
+            let i = *index.entry(identity(&key)).or_insert_with(|| {
                 let acc = match op {
                     T_SUM => Acc::Sum(Sum::default()),
                     T_AVG => Acc::Mean(Mean::default()),
@@ -160,6 +174,7 @@ impl Evaluator<'_> {
                 Acc::Values(values) => values.push(s.v),
             }
         }
+        self.keep_node_labels(a, labels);
         Ok(Value::Vector(
             groups
                 .into_iter()
@@ -175,7 +190,7 @@ impl Evaluator<'_> {
                         Acc::Values(mut values) => quantile(phi, &mut values),
                     };
                     Sample {
-                        metric: Arc::new(metric),
+                        metric,
                         t,
                         v,
                         drop_name,
@@ -195,21 +210,22 @@ fn param(a: &AggregateExpr) -> EvalResult<&promql_parser::parser::Expr> {
 
 /// `topk`, `bottomk` and `limitk`: up to `k` input samples of each group;
 /// NaN values are the last choice of `topk` and `bottomk`.
+/// `key_of` gives a sample's interned group key.
 fn select_k(
     op: TokenId,
     k: i64,
     input: Vec<Sample>,
-    modifier: Option<&LabelModifier>,
+    mut key_of: impl FnMut(&Arc<Labels>) -> Arc<Labels>,
 ) -> Vec<Sample> {
     if k < 1 {
         return Vec::new();
     }
     let k = k as usize;
-    let mut index: HashMap<Labels, usize> = HashMap::new();
+    let mut index: FastMap<*const Labels, usize> = FastMap::default();
     let mut groups: Vec<Vec<Sample>> = Vec::new();
     for s in input {
-        let key = group_key(&s.metric, modifier);
-        let i = *index.entry(key).or_insert_with(|| {
+        let key = key_of(&s.metric);
+        let i = *index.entry(identity(&key)).or_insert_with(|| {
             groups.push(Vec::new());
             groups.len() - 1
         });

@@ -1,7 +1,6 @@
 //! Binary operators: arithmetic, comparisons and set operators, with vector
 //! matching (`on`, `ignoring`, `group_left`, `group_right`, `bool`).
 
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use model::labels::Labels;
@@ -9,7 +8,8 @@ use promql_parser::parser::token::*;
 use promql_parser::parser::{BinModifier, BinaryExpr, LabelModifier, VectorMatchCardinality};
 
 use crate::aggregate::project;
-use crate::engine::{EvalResult, Evaluator, fail};
+use crate::engine::{EvalResult, Evaluator, fail, without_metric_name};
+use crate::labelcache::{FastMap, FastSet, NodeLabels, identity};
 use crate::value::{Sample, Value};
 
 /// Applies `op` to two floats; comparisons say whether the pair is kept and
@@ -64,6 +64,39 @@ fn signature(metric: &Labels, matching: Option<&LabelModifier>) -> Labels {
     }
 }
 
+/// The labels of a matched sample: a one-to-one match keeps the matching
+/// labels only; `group_left`/`group_right` copy the listed labels from the
+/// other side (an empty one removes the label).
+fn result_labels(
+    metric: &Labels,
+    other: &Labels,
+    one_to_one: bool,
+    matching: Option<&LabelModifier>,
+    include: &[String],
+) -> Labels {
+    let mut metric = metric.clone();
+    if one_to_one {
+        match matching {
+            Some(LabelModifier::Include(names)) => {
+                metric.retain(|n, _| names.labels.iter().any(|l| l == n))
+            }
+            Some(LabelModifier::Exclude(names)) => {
+                metric.retain(|n, _| !names.labels.iter().any(|l| l == n))
+            }
+            None => {}
+        }
+    }
+    for name in include {
+        match other.get(name) {
+            Some(v) if !v.is_empty() => metric.set(name.clone(), v.to_string()),
+            _ => {
+                metric.remove(name);
+            }
+        }
+    }
+    metric
+}
+
 fn include_labels(card: &VectorMatchCardinality) -> &[String] {
     match card {
         VectorMatchCardinality::ManyToOne(l) | VectorMatchCardinality::OneToMany(l) => &l.labels,
@@ -93,13 +126,19 @@ impl Evaluator<'_> {
                 Value::Vector(vector_scalar(op, r, l, true, return_bool, t))
             }
             (Value::Vector(l), Value::Vector(r)) => {
-                let modifier = b.modifier.clone().unwrap_or_default();
-                Value::Vector(match op {
-                    T_LAND => and_unless(l, &r, modifier.matching.as_ref(), true),
-                    T_LUNLESS => and_unless(l, &r, modifier.matching.as_ref(), false),
-                    T_LOR => or(l, r, modifier.matching.as_ref()),
-                    _ => vector_vector(op, l, r, &modifier, return_bool, t)?,
-                })
+                let default = BinModifier::default();
+                let modifier = b.modifier.as_ref().unwrap_or(&default);
+                let matching = modifier.matching.as_ref();
+                let mut labels = self.take_node_labels(b);
+                let mut sig = |m: &Arc<Labels>| labels.keys.get(m, |m| signature(m, matching));
+                let out = match op {
+                    T_LAND => Ok(and_unless(l, &r, &mut sig, true)),
+                    T_LUNLESS => Ok(and_unless(l, &r, &mut sig, false)),
+                    T_LOR => Ok(or(l, r, &mut sig)),
+                    _ => vector_vector(op, l, r, modifier, return_bool, t, &mut labels),
+                };
+                self.keep_node_labels(b, labels);
+                Value::Vector(out?)
             }
             _ => return fail("binary operator on unsupported operand types"),
         })
@@ -136,23 +175,28 @@ fn vector_scalar(
         .collect()
 }
 
+/// `sig` gives a sample's interned matching signature.
 fn and_unless(
     l: Vec<Sample>,
     r: &[Sample],
-    matching: Option<&LabelModifier>,
+    mut sig: impl FnMut(&Arc<Labels>) -> Arc<Labels>,
     and: bool,
 ) -> Vec<Sample> {
-    let sigs: HashSet<Labels> = r.iter().map(|s| signature(&s.metric, matching)).collect();
+    let sigs: FastSet<*const Labels> = r.iter().map(|s| identity(&sig(&s.metric))).collect();
     l.into_iter()
-        .filter(|s| sigs.contains(&signature(&s.metric, matching)) == and)
+        .filter(|s| sigs.contains(&identity(&sig(&s.metric))) == and)
         .collect()
 }
 
-fn or(mut l: Vec<Sample>, r: Vec<Sample>, matching: Option<&LabelModifier>) -> Vec<Sample> {
-    let sigs: HashSet<Labels> = l.iter().map(|s| signature(&s.metric, matching)).collect();
+fn or(
+    mut l: Vec<Sample>,
+    r: Vec<Sample>,
+    mut sig: impl FnMut(&Arc<Labels>) -> Arc<Labels>,
+) -> Vec<Sample> {
+    let sigs: FastSet<*const Labels> = l.iter().map(|s| identity(&sig(&s.metric))).collect();
     l.extend(
         r.into_iter()
-            .filter(|s| !sigs.contains(&signature(&s.metric, matching))),
+            .filter(|s| !sigs.contains(&identity(&sig(&s.metric)))),
     );
     l
 }
@@ -164,34 +208,38 @@ fn vector_vector(
     modifier: &BinModifier,
     return_bool: bool,
     t: i64,
+    labels: &mut NodeLabels,
 ) -> EvalResult<Vec<Sample>> {
     let matching = modifier.matching.as_ref();
     let one_to_many = matches!(modifier.card, VectorMatchCardinality::OneToMany(_));
     let one_to_one = matches!(modifier.card, VectorMatchCardinality::OneToOne);
     let (many, one) = if one_to_many { (rhs, lhs) } else { (lhs, rhs) };
-    let mut one_sigs: HashMap<Labels, usize> = HashMap::with_capacity(one.len());
+    // Signatures are interned: their addresses identify them.
+    let mut one_sigs: FastMap<*const Labels, usize> = FastMap::default();
+    one_sigs.reserve(one.len());
     for (i, s) in one.iter().enumerate() {
-        let sig = signature(&s.metric, matching);
-        if let Some(&j) = one_sigs.get(&sig) {
+        let sig = labels.keys.get(&s.metric, |m| signature(m, matching));
+        if let Some(&j) = one_sigs.get(&identity(&sig)) {
             let side = if one_to_many { "left" } else { "right" };
             return fail(format!(
                 "found duplicate series for the match group {sig} on the {side} hand-side of the operation: [{}, {}];many-to-many matching not allowed: matching labels must be unique on one side",
                 s.metric, one[j].metric
             ));
         }
-        one_sigs.insert(sig, i);
+        one_sigs.insert(identity(&sig), i);
     }
     let include = include_labels(&modifier.card);
-    let mut out = Vec::new();
-    let mut inserted: HashSet<Labels> = HashSet::new();
+    let mut out = Vec::with_capacity(many.len());
+    let mut matched: FastSet<*const Labels> = FastSet::default();
+    let mut inserted: FastSet<Arc<Labels>> = FastSet::default();
     for s in many {
-        let sig = signature(&s.metric, matching);
-        let Some(&j) = one_sigs.get(&sig) else {
+        let sig = labels.keys.get(&s.metric, |m| signature(m, matching));
+        let Some(&j) = one_sigs.get(&identity(&sig)) else {
             continue;
         };
         // One-to-one matching refuses a second match even when the operator
         // would filter it away.
-        if one_to_one && !inserted.insert(sig) {
+        if one_to_one && !matched.insert(identity(&sig)) {
             return fail(
                 "multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)",
             );
@@ -210,34 +258,21 @@ fn vector_vector(
         if !keep {
             continue;
         }
-        let mut metric = s.metric;
-        if one_to_one {
-            match matching {
-                Some(LabelModifier::Include(names)) => {
-                    Arc::make_mut(&mut metric).retain(|n, _| names.labels.iter().any(|l| l == n))
-                }
-                Some(LabelModifier::Exclude(names)) => {
-                    Arc::make_mut(&mut metric).retain(|n, _| !names.labels.iter().any(|l| l == n))
-                }
-                None => {}
-            }
-        }
-        for name in include {
-            match other.metric.get(name) {
-                Some(v) if !v.is_empty() => {
-                    Arc::make_mut(&mut metric).set(name.clone(), v.to_string())
-                }
-                _ => {
-                    Arc::make_mut(&mut metric).remove(name);
-                }
-            }
-        }
+        let metric = if one_to_one && matching.is_none() {
+            s.metric
+        } else {
+            let pair = (s.metric, other.metric.clone());
+            labels.joined.get(&pair, |(metric, other)| {
+                result_labels(metric, other, one_to_one, matching, include)
+            })
+        };
         let drop_name = s.drop_name || drops_name(op) || return_bool;
         if !one_to_one {
-            let mut key = (*metric).clone();
-            if drop_name {
-                crate::engine::drop_metric_name(&mut key);
-            }
+            let key = if drop_name {
+                labels.unnamed.get(&metric, |m| without_metric_name(m))
+            } else {
+                metric.clone()
+            };
             if !inserted.insert(key) {
                 return fail(
                     "multiple matches for labels: grouping labels must ensure unique matches",

@@ -1,6 +1,7 @@
 //! Query evaluation: instant queries evaluate the tree at one time, range
 //! queries evaluate it at every step and assemble the series.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -9,9 +10,10 @@ use model::labels::Labels;
 use promql_parser::parser::value::ValueType;
 use promql_parser::parser::{self, AtModifier, Expr, Offset, VectorSelector};
 
+use crate::labelcache::{Derived, FastMap, NodeLabels, identity};
 use crate::matcher::LabelMatcher;
 use crate::storage::{Querier, StoredSeries};
-use crate::value::{Sample, Series, Value};
+use crate::value::{Point, Sample, Series, Value};
 
 /// Engine settings (Prometheus's defaults).
 #[derive(Clone, Debug)]
@@ -153,11 +155,18 @@ impl Engine {
         let value = ev.run(|ev| {
             // Names are removed at every step, so series that differ only in
             // a removed name continue each other.
-            let mut index: HashMap<Arc<Labels>, usize> = HashMap::new();
+            let mut index: FastMap<Arc<Labels>, usize> = FastMap::default();
+            // The same by the address of the label set each series was
+            // created with (held by the series, so the address stays its).
+            let mut by_address: FastMap<*const Labels, usize> = FastMap::default();
+            let mut unnamed = Derived::default();
             let mut series: Vec<Series> = Vec::new();
             // Points already in the result stay in memory: they count
             // against the sample limit with each step's working set.
             let mut kept = 0;
+            let steps = usize::try_from(end.saturating_sub(start) / step + 1)
+                .unwrap_or(0)
+                .min(11_000);
             let mut t = start;
             while t <= end {
                 ev.check_deadline()?;
@@ -169,19 +178,37 @@ impl Engine {
                         v,
                         drop_name: false,
                     }],
-                    Value::Vector(v) => finish_vector(v)?,
+                    Value::Vector(v) => v,
                     _ => return fail("range query evaluated to neither a vector nor a scalar"),
                 };
                 kept += samples.len();
                 for s in samples {
-                    let i = *index.entry(s.metric.clone()).or_insert_with(|| {
-                        series.push(Series {
-                            metric: s.metric,
-                            points: Vec::new(),
-                            drop_name: false,
-                        });
-                        series.len() - 1
-                    });
+                    let metric = if s.drop_name {
+                        unnamed.get(&s.metric, |m| without_metric_name(m))
+                    } else {
+                        s.metric
+                    };
+                    let known = by_address
+                        .get(&identity(&metric))
+                        .or_else(|| index.get(&metric));
+                    let i = match known {
+                        Some(&i) => i,
+                        None => {
+                            index.insert(metric.clone(), series.len());
+                            by_address.insert(identity(&metric), series.len());
+                            series.push(Series {
+                                metric,
+                                points: Vec::with_capacity(steps),
+                                drop_name: false,
+                            });
+                            series.len() - 1
+                        }
+                    };
+                    // Two samples of one step with one label set: the
+                    // step's vector would hold the same labelset twice.
+                    if series[i].points.last().is_some_and(|&(last, _)| last == t) {
+                        return fail("vector cannot contain metrics with the same labelset");
+                    }
                     series[i].points.push((t, s.v));
                 }
                 let Some(next) = t.checked_add(step) else {
@@ -207,6 +234,13 @@ fn type_name(t: ValueType) -> &'static str {
 /// Removes the metric name and the type and unit labels that go with it.
 pub(crate) fn drop_metric_name(metric: &mut Labels) {
     metric.retain(|n, _| !matches!(n, "__name__" | "__type__" | "__unit__"));
+}
+
+/// A copy of `metric` without its name (see [`drop_metric_name`]).
+pub(crate) fn without_metric_name(metric: &Labels) -> Labels {
+    let mut metric = metric.clone();
+    drop_metric_name(&mut metric);
+    metric
 }
 
 /// Removes the names marked for removal and refuses label sets that collide then.
@@ -238,6 +272,56 @@ fn finish_matrix(mut m: Vec<Series>) -> EvalResult<Vec<Series>> {
     Ok(m)
 }
 
+/// The number of samples at or before `bound`, found from `hint` (the count
+/// at an earlier, smaller bound) by stepping forward: a range query's windows
+/// move a few samples per step, and scanning on is cheaper than a binary
+/// search through memory that is not in the cache.
+fn samples_until(samples: &[Point], bound: i64, hint: usize) -> usize {
+    const SCAN: usize = 8;
+    if hint > samples.len() || (hint > 0 && samples[hint - 1].0 > bound) {
+        return samples.partition_point(|&(ts, _)| ts <= bound);
+    }
+    let mut at = hint;
+    while at < samples.len() && at - hint < SCAN {
+        if samples[at].0 > bound {
+            return at;
+        }
+        at += 1;
+    }
+    at + samples[at..].partition_point(|&(ts, _)| ts <= bound)
+}
+
+/// Where one series' window was at the previous step.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Cursor {
+    from: usize,
+    to: usize,
+}
+
+/// The samples of `samples` in the left-open `window`, staleness markers
+/// left out; borrowed when there are none. `cursor` is where the window of
+/// the same series was before and is moved to this one.
+pub(crate) fn window_points<'s>(
+    samples: &'s [Point],
+    window: Window,
+    cursor: &mut Cursor,
+) -> Cow<'s, [Point]> {
+    cursor.from = samples_until(samples, window.start, cursor.from);
+    cursor.to = samples_until(samples, window.end, cursor.to.max(cursor.from));
+    let points = &samples[cursor.from..cursor.to];
+    if points.iter().any(|&(_, v)| model::metrics::is_stale_nan(v)) {
+        Cow::Owned(
+            points
+                .iter()
+                .copied()
+                .filter(|&(_, v)| !model::metrics::is_stale_nan(v))
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(points)
+    }
+}
+
 /// The window a range argument covered: `(start, end]` in ms and its length.
 #[derive(Clone, Copy)]
 pub(crate) struct Window {
@@ -259,7 +343,11 @@ pub(crate) struct Evaluator<'a> {
     pub(crate) end: i64,
     /// Time span each selector is read over, computed before evaluation.
     spans: HashMap<*const VectorSelector, (i64, i64)>,
-    selected: HashMap<*const VectorSelector, Vec<StoredSeries>>,
+    selected: HashMap<*const VectorSelector, Arc<[StoredSeries]>>,
+    /// Where each selected series' window was at the previous step.
+    cursors: HashMap<*const VectorSelector, Vec<Cursor>>,
+    /// Label sets derived by expression nodes, kept across steps.
+    node_labels: FastMap<usize, NodeLabels>,
     deadline: Instant,
     step_samples: usize,
     warnings: BTreeSet<String>,
@@ -300,6 +388,8 @@ impl<'a> Evaluator<'a> {
             end,
             spans: HashMap::new(),
             selected: HashMap::new(),
+            node_labels: FastMap::default(),
+            cursors: HashMap::new(),
             deadline: Instant::now() + options.timeout,
             step_samples: 0,
             warnings: BTreeSet::new(),
@@ -429,7 +519,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// The stored series of a selector, read once per query.
-    fn series_of(&mut self, vs: &VectorSelector) -> EvalResult<&[StoredSeries]> {
+    fn series_of(&mut self, vs: &VectorSelector) -> EvalResult<Arc<[StoredSeries]>> {
         let key = vs as *const _;
         if !self.selected.contains_key(&key) {
             let mut matchers = Vec::with_capacity(vs.matchers.matchers.len() + 1);
@@ -467,9 +557,21 @@ impl<'a> Evaluator<'a> {
                 all
             };
             series.sort_by(|a, b| a.labels.cmp(&b.labels));
-            self.selected.insert(key, series);
+            self.selected.insert(key, series.into());
         }
-        Ok(&self.selected[&key])
+        Ok(self.selected[&key].clone())
+    }
+
+    /// The label sets `node` derived at earlier steps, to be handed back
+    /// with [`Evaluator::keep_node_labels`].
+    pub(crate) fn take_node_labels<T>(&mut self, node: &T) -> NodeLabels {
+        self.node_labels
+            .remove(&(node as *const T as usize))
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn keep_node_labels<T>(&mut self, node: &T, labels: NodeLabels) {
+        self.node_labels.insert(node as *const T as usize, labels);
     }
 
     /// An instant vector selector at `t`: each series' latest sample in the
@@ -484,21 +586,25 @@ impl<'a> Evaluator<'a> {
             .at_time(&vs.at, t)
             .saturating_sub(offset_millis(&vs.offset));
         let lookback = millis(&self.options.lookback_delta);
-        let out: Vec<Sample> =
-            self.series_of(vs)?
-                .iter()
-                .filter_map(|s| {
-                    let i = s.samples.partition_point(|&(ts, _)| ts <= reference);
-                    let &(ts, v) = s.samples[..i].last()?;
-                    (ts > reference.saturating_sub(lookback) && !model::metrics::is_stale_nan(v))
-                        .then(|| Sample {
-                            metric: s.labels.clone(),
-                            t: ts,
-                            v,
-                            drop_name: false,
-                        })
-                })
-                .collect();
+        let series = self.series_of(vs)?;
+        let mut cursors = self.take_cursors(vs, series.len());
+        let out: Vec<Sample> = series
+            .iter()
+            .zip(&mut cursors)
+            .filter_map(|(s, cursor)| {
+                cursor.to = samples_until(&s.samples, reference, cursor.to);
+                let &(ts, v) = s.samples[..cursor.to].last()?;
+                (ts > reference.saturating_sub(lookback) && !model::metrics::is_stale_nan(v)).then(
+                    || Sample {
+                        metric: s.labels.clone(),
+                        t: ts,
+                        v,
+                        drop_name: false,
+                    },
+                )
+            })
+            .collect();
+        self.keep_cursors(vs, cursors);
         self.count_samples(out.len())?;
         Ok(out)
     }
@@ -523,13 +629,7 @@ impl<'a> Evaluator<'a> {
             .series_of(vs)?
             .iter()
             .filter_map(|s| {
-                let from = s.samples.partition_point(|&(ts, _)| ts <= window.start);
-                let to = s.samples.partition_point(|&(ts, _)| ts <= window.end);
-                let points: Vec<(i64, f64)> = s.samples[from..to]
-                    .iter()
-                    .copied()
-                    .filter(|&(_, v)| !model::metrics::is_stale_nan(v))
-                    .collect();
+                let points = window_points(&s.samples, window, &mut Cursor::default()).into_owned();
                 total += points.len();
                 (!points.is_empty()).then(|| Series {
                     metric: s.labels.clone(),
@@ -540,6 +640,40 @@ impl<'a> Evaluator<'a> {
             .collect();
         self.count_samples(total)?;
         Ok((out, window))
+    }
+
+    /// A matrix selector at `t` for a function that only reads it: each
+    /// series' window borrowed from storage (copied only when staleness
+    /// markers are to be left out).
+    pub(crate) fn select_range_borrowed(
+        &mut self,
+        vs: &VectorSelector,
+        range: i64,
+        t: i64,
+    ) -> EvalResult<(Arc<[StoredSeries]>, Window, Vec<Cursor>)> {
+        let end = self
+            .at_time(&vs.at, t)
+            .saturating_sub(offset_millis(&vs.offset));
+        let window = Window {
+            start: end.saturating_sub(range),
+            end,
+        };
+        let series = self.series_of(vs)?;
+        let cursors = self.take_cursors(vs, series.len());
+        Ok((series, window, cursors))
+    }
+
+    /// Where the windows of a selector's `count` series were at the previous
+    /// step; handed back with [`Evaluator::keep_cursors`].
+    fn take_cursors(&mut self, vs: &VectorSelector, count: usize) -> Vec<Cursor> {
+        self.cursors
+            .remove(&(vs as *const _))
+            .unwrap_or_else(|| vec![Cursor::default(); count])
+    }
+
+    /// Keeps the cursors of a selector's windows for the next step.
+    pub(crate) fn keep_cursors(&mut self, vs: &VectorSelector, cursors: Vec<Cursor>) {
+        self.cursors.insert(vs as *const _, cursors);
     }
 
     /// A subquery at `t`: the inner expression at every step-aligned time in

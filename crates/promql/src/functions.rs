@@ -2,6 +2,7 @@
 //! per-sample math, label manipulation, `histogram_quantile` over classic
 //! buckets and the calendar functions.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -12,7 +13,7 @@ use promql_parser::parser::value::ValueType;
 use promql_parser::parser::{Call, Expr};
 
 use crate::aggregate::format_float;
-use crate::engine::{EvalResult, Evaluator, Window, fail};
+use crate::engine::{EvalResult, Evaluator, Window, fail, window_points};
 use crate::stats::{Mean, Sum, Variance, almost_equal, linear_regression, nan_first, quantile};
 use crate::value::{Point, Sample, Value};
 
@@ -34,6 +35,10 @@ fn keeps_name(name: &str) -> bool {
 /// One classic histogram: its labels (no `le`, no name), its metric name
 /// (for messages) and its buckets `(upper bound, cumulative count)`.
 type ClassicHistogram = (Labels, String, Vec<(f64, f64)>);
+
+/// One series of a range function's argument: labels, whether its name is
+/// to be dropped, the points of the window.
+type RangeInput<'a> = (&'a Arc<Labels>, bool, Cow<'a, [Point]>);
 
 fn unwrap_parens(e: &Expr) -> &Expr {
     match e {
@@ -211,7 +216,39 @@ impl Evaluator<'_> {
             .filter(|&(j, a)| j != i && a.value_type() == ValueType::Scalar)
             .map(|(_, a)| self.eval_scalar(a, t))
             .collect::<EvalResult<_>>()?;
-        let (matrix, window) = self.eval_range_arg(args[i], t)?;
+        // A matrix selector's windows are borrowed from storage; a
+        // subquery's series are computed.
+        let stored;
+        let computed;
+        let mut matrix: Vec<RangeInput<'_>> = Vec::new();
+        let window = match unwrap_parens(args[i]) {
+            Expr::MatrixSelector(ms) => {
+                let (window, mut cursors);
+                (stored, window, cursors) =
+                    self.select_range_borrowed(&ms.vs, ms.range.as_millis() as i64, t)?;
+                let mut total = 0;
+                for (s, cursor) in stored.iter().zip(&mut cursors) {
+                    let points = window_points(&s.samples, window, cursor);
+                    if !points.is_empty() {
+                        total += points.len();
+                        matrix.push((&s.labels, false, points));
+                    }
+                }
+                self.keep_cursors(&ms.vs, cursors);
+                self.count_samples(total)?;
+                window
+            }
+            other => {
+                let window;
+                (computed, window) = self.eval_range_arg(other, t)?;
+                matrix.extend(
+                    computed
+                        .iter()
+                        .map(|s| (&s.metric, s.drop_name, Cow::Borrowed(&s.points[..]))),
+                );
+                window
+            }
+        };
         if name == "absent_over_time" {
             return Ok(Value::Vector(if matrix.is_empty() {
                 absent_sample(args[i], t)
@@ -239,9 +276,9 @@ impl Evaluator<'_> {
             }
         }
         let mut out = Vec::with_capacity(matrix.len());
-        for series in matrix {
+        for (metric, drop_name, points) in matrix {
             if matches!(name, "rate" | "increase")
-                && let Some(metric) = series.metric.get("__name__")
+                && let Some(metric) = metric.get("__name__")
                 && !["_total", "_sum", "_count", "_bucket"]
                     .iter()
                     .any(|s| metric.ends_with(s))
@@ -250,12 +287,12 @@ impl Evaluator<'_> {
                     "metric might not be a counter, name does not end in _total/_sum/_count/_bucket: {metric:?}"
                 ));
             }
-            let Some(v) = range_function(name, &series.points, window, &scalars, t)? else {
+            let Some(v) = range_function(name, &points, window, &scalars, t)? else {
                 continue;
             };
             out.push(Sample {
-                drop_name: series.drop_name || !keeps_name(name),
-                metric: series.metric,
+                drop_name: drop_name || !keeps_name(name),
+                metric: metric.clone(),
                 t,
                 v,
             });

@@ -12,6 +12,7 @@ mod aggregate;
 mod binary;
 mod engine;
 mod functions;
+mod labelcache;
 mod matcher;
 mod stats;
 pub mod storage;

@@ -135,3 +135,63 @@ fn rate_of_a_non_counter_name_is_annotated() {
         ]
     );
 }
+
+/// A range query's per-step state (sliding windows, derived label sets)
+/// must give what separate instant queries give at each step, also with
+/// steps that jump further than the windows slide and with gaps in the data.
+#[test]
+fn range_steps_agree_with_instant_queries() {
+    let mut s = MemoryStorage::new();
+    for (job, every) in [("a", 15_000), ("b", 40_000)] {
+        let labels = Labels::from_pairs([("__name__", "requests_total"), ("job", job)]);
+        let mut t = 0;
+        while t <= 3_600_000 {
+            // A gap of ten minutes: the lookback and the windows run dry.
+            if !(1_200_000..1_800_000).contains(&t) {
+                s.append(&labels, t, t as f64 / 1000.0).unwrap();
+            }
+            t += every;
+        }
+    }
+    let q = s.into_querier();
+    let engine = Engine::new(EngineOptions::default());
+    for query in [
+        "requests_total",
+        "rate(requests_total[2m])",
+        "sum by (job) (rate(requests_total[5m]))",
+        "rate(requests_total[1m]) * on (job) group_left requests_total",
+        "max_over_time(rate(requests_total[1m])[10m:1m])",
+    ] {
+        for step in [10_000, 60_000, 700_000] {
+            let Value::Matrix(range) = engine.range(&q, query, 0, 3_600_000, step).unwrap().value
+            else {
+                panic!("{query}: not a matrix");
+            };
+            let mut t = 0;
+            while t <= 3_600_000 {
+                let Value::Vector(instant) = engine.instant(&q, query, t).unwrap().value else {
+                    panic!("{query}: not a vector");
+                };
+                for sample in &instant {
+                    let series = range
+                        .iter()
+                        .find(|s| s.metric == sample.metric)
+                        .unwrap_or_else(|| panic!("{query} at {t}: {} missing", sample.metric));
+                    let point = series.points.iter().find(|p| p.0 == t);
+                    assert_eq!(
+                        point.map(|p| p.1),
+                        Some(sample.v),
+                        "{query} at {t} step {step}"
+                    );
+                }
+                let in_range = range.iter().filter(|s| s.points.iter().any(|p| p.0 == t));
+                assert_eq!(
+                    in_range.count(),
+                    instant.len(),
+                    "{query} at {t} step {step}"
+                );
+                t += step;
+            }
+        }
+    }
+}
