@@ -417,7 +417,7 @@ impl Shard {
         if generation != self.generation {
             self.generation = generation;
             let wal = &self.wal;
-            self.cache.retain(|series, _| wal.labels(*series).is_some());
+            self.cache.retain(|series, _| wal.contains(*series));
         }
         let settings = &self.settings;
         let wal = &self.wal;
