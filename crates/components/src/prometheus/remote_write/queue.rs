@@ -368,7 +368,7 @@ struct Shard {
     progress: Arc<Progress>,
     semaphore: Arc<Semaphore>,
     /// Series labels as sent (`None`: dropped by relabelling).
-    cache: HashMap<SeriesRef, Option<Box<[u8]>>, foldhash::fast::RandomState>,
+    cache: HashMap<SeriesRef, Option<Arc<Labels>>, foldhash::fast::RandomState>,
     generation: u64,
     buffer: Vec<Item>,
     /// Per chunk received: the running item count at its end, its WAL end
@@ -412,12 +412,12 @@ impl Shard {
         }
     }
 
-    fn labels(&mut self, series: SeriesRef) -> Option<&[u8]> {
+    fn labels(&mut self, series: SeriesRef) -> Option<&Labels> {
         let generation = self.wal.series_generation();
         if generation != self.generation {
             self.generation = generation;
             let wal = &self.wal;
-            self.cache.retain(|series, _| wal.labels(*series).is_some());
+            self.cache.retain(|series, _| wal.contains(*series));
         }
         let settings = &self.settings;
         let wal = &self.wal;

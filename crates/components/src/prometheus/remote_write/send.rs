@@ -1,5 +1,5 @@
-//! One endpoint's HTTP side: remote-write 1.0 request bodies built from
-//! pre-encoded series labels, and delivery with retries. 5xx, network errors
+//! One endpoint's HTTP side: remote-write 1.0 request bodies encoded
+//! straight from the series' label sets, and delivery with retries. 5xx, network errors
 //! and (when enabled) 429 are retried with exponential backoff, honouring
 //! `Retry-After`; other statuses drop the request.
 
@@ -8,18 +8,32 @@ use crate::prometheus::http_client::HttpClient;
 use bytes::Bytes;
 use model::labels::Labels;
 use model::relabel::{self, Rule};
-use model::remote_write::{Exemplar, TimeSeries, labels_to_wire};
+use model::remote_write::{Exemplar, labels_to_wire};
 use prost::encoding::{encode_varint, encoded_len_varint};
 use reqwest::header::{CONTENT_ENCODING, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tokio_util::sync::CancellationToken;
 
 /// The labels of a series as sent: external labels added where the series
 /// lacks them, write relabelling applied, `__`-prefixed labels other than
-/// `__name__` removed; encoded as the `labels` field of a `TimeSeries`.
-/// `None` when relabelling drops the series.
-pub fn prepare_labels(labels: &Labels, external: &Labels, rules: &[Rule]) -> Option<Box<[u8]>> {
-    let mut labels = labels.clone();
+/// `__name__` removed. `None` when relabelling drops the series. The set
+/// itself is shared when nothing changes it (the common case), so a queue
+/// keeps no copy per series.
+pub fn prepare_labels(
+    labels: &Arc<Labels>,
+    external: &Labels,
+    rules: &[Rule],
+) -> Option<Arc<Labels>> {
+    let internal = |name: &str| name != "__name__" && name.starts_with("__");
+    let unchanged = rules.is_empty()
+        && !labels.is_empty()
+        && external.iter().all(|(name, _)| labels.get(name).is_some())
+        && !labels.iter().any(|(name, _)| internal(name));
+    if unchanged {
+        return Some(labels.clone());
+    }
+    let mut labels = Labels::clone(labels);
     for (name, value) in external.iter() {
         if labels.get(name).is_none() {
             labels.set(name, value);
@@ -28,16 +42,48 @@ pub fn prepare_labels(labels: &Labels, external: &Labels, rules: &[Rule]) -> Opt
     if !rules.is_empty() && !relabel::process(&mut labels, rules) {
         return None;
     }
-    labels.retain(|name, _| name == "__name__" || !name.starts_with("__"));
-    if labels.is_empty() {
-        return None;
+    labels.retain(|name, _| !internal(name));
+    (!labels.is_empty()).then(|| Arc::new(labels))
+}
+
+/// Protobuf's length of a length-delimited field of `len` bytes (tag of one
+/// byte); empty strings are left out, as prost leaves them out.
+fn field_len(len: usize) -> usize {
+    if len == 0 {
+        0
+    } else {
+        1 + encoded_len_varint(len as u64) + len
     }
-    let series = TimeSeries {
-        labels: labels_to_wire(&labels),
-        samples: Vec::new(),
-        exemplars: Vec::new(),
-    };
-    Some(prost::Message::encode_to_vec(&series).into_boxed_slice())
+}
+
+fn label_len(name: &str, value: &str) -> usize {
+    field_len(name.len()) + field_len(value.len())
+}
+
+/// The length of `labels` as the `labels` field of a `TimeSeries`.
+fn labels_len(labels: &Labels) -> usize {
+    labels
+        .iter()
+        .map(|(n, v)| 1 + encoded_len_varint(label_len(n, v) as u64) + label_len(n, v))
+        .sum()
+}
+
+fn put_string(raw: &mut Vec<u8>, tag: u8, text: &str) {
+    if !text.is_empty() {
+        raw.push(tag);
+        encode_varint(text.len() as u64, raw);
+        raw.extend_from_slice(text.as_bytes());
+    }
+}
+
+/// Writes `labels` as the `labels` field of a `TimeSeries`.
+fn put_labels(raw: &mut Vec<u8>, labels: &Labels) {
+    for (name, value) in labels.iter() {
+        raw.push(0x0a); // TimeSeries.labels, length-delimited
+        encode_varint(label_len(name, value) as u64, raw);
+        put_string(raw, 0x0a, name); // Label.name
+        put_string(raw, 0x12, value); // Label.value
+    }
 }
 
 /// Builds a `WriteRequest` of one `TimeSeries` per sample, as Prometheus
@@ -59,30 +105,37 @@ impl RequestBuilder {
     }
 
     /// A series carrying one exemplar and no sample.
-    pub fn push_exemplar(&mut self, labels: &[u8], exemplar: &Labels, timestamp: i64, value: f64) {
+    pub fn push_exemplar(
+        &mut self,
+        labels: &Labels,
+        exemplar: &Labels,
+        timestamp: i64,
+        value: f64,
+    ) {
         let exemplar = prost::Message::encode_to_vec(&Exemplar {
             labels: labels_to_wire(exemplar),
             value,
             timestamp,
         });
         let series_len =
-            labels.len() + 1 + encoded_len_varint(exemplar.len() as u64) + exemplar.len();
+            labels_len(labels) + 1 + encoded_len_varint(exemplar.len() as u64) + exemplar.len();
         self.raw.push(0x0a); // WriteRequest.timeseries, length-delimited
         encode_varint(series_len as u64, &mut self.raw);
-        self.raw.extend_from_slice(labels);
+        put_labels(&mut self.raw, labels);
         self.raw.push(0x1a); // TimeSeries.exemplars, length-delimited
         encode_varint(exemplar.len() as u64, &mut self.raw);
         self.raw.extend_from_slice(&exemplar);
         self.exemplars += 1;
     }
 
-    pub fn push(&mut self, labels: &[u8], timestamp: i64, value: f64) {
+    pub fn push(&mut self, labels: &Labels, timestamp: i64, value: f64) {
         // Sample { double value = 1; int64 timestamp = 2; }
         let sample_len = 1 + 8 + 1 + encoded_len_varint(timestamp as u64);
-        let series_len = labels.len() + 1 + encoded_len_varint(sample_len as u64) + sample_len;
+        let series_len =
+            labels_len(labels) + 1 + encoded_len_varint(sample_len as u64) + sample_len;
         self.raw.push(0x0a); // WriteRequest.timeseries, length-delimited
         encode_varint(series_len as u64, &mut self.raw);
-        self.raw.extend_from_slice(labels);
+        put_labels(&mut self.raw, labels);
         self.raw.push(0x12); // TimeSeries.samples, length-delimited
         encode_varint(sample_len as u64, &mut self.raw);
         self.raw.push(0x09); // Sample.value, fixed64
@@ -301,7 +354,12 @@ mod tests {
 
     #[test]
     fn requests_decode_as_write_requests() {
-        let labels = Labels::from_pairs([("__name__", "up"), ("__tmp", "x"), ("job", "a")]);
+        let labels = Arc::new(Labels::from_pairs([
+            ("__name__", "up"),
+            ("__tmp", "x"),
+            ("job", "a"),
+            ("empty_value_left_out", ""),
+        ]));
         let external = Labels::from_pairs([("cluster", "c1"), ("job", "ignored")]);
         let prepared = prepare_labels(&labels, &external, &[]).unwrap();
         let mut builder = RequestBuilder::default();
@@ -321,7 +379,15 @@ mod tests {
             .iter()
             .map(|l| format!("{}={}", l.name, l.value))
             .collect();
-        assert_eq!(names, ["__name__=up", "cluster=c1", "job=a"]);
+        assert_eq!(
+            names,
+            [
+                "__name__=up",
+                "cluster=c1",
+                "empty_value_left_out=",
+                "job=a"
+            ]
+        );
         assert_eq!(request.timeseries[0].samples[0].value, 1.5);
         assert_eq!(
             request.timeseries[0].samples[0].timestamp,
@@ -339,11 +405,20 @@ mod tests {
             action: relabel::Action::Drop,
             ..Rule::default()
         };
-        let up = Labels::from_pairs([("__name__", "up")]);
-        let other = Labels::from_pairs([("__name__", "other")]);
+        let up = Arc::new(Labels::from_pairs([("__name__", "up")]));
+        let other = Arc::new(Labels::from_pairs([("__name__", "other")]));
         assert!(prepare_labels(&up, &Labels::new(), std::slice::from_ref(&drop_up)).is_none());
         assert!(prepare_labels(&other, &Labels::new(), &[drop_up]).is_some());
-        assert!(prepare_labels(&Labels::from_pairs([("__x", "y")]), &Labels::new(), &[]).is_none());
+        let internal_only = Arc::new(Labels::from_pairs([("__x", "y")]));
+        assert!(prepare_labels(&internal_only, &Labels::new(), &[]).is_none());
+    }
+
+    #[test]
+    fn unchanged_label_sets_are_shared() {
+        let labels = Arc::new(Labels::from_pairs([("__name__", "up"), ("job", "a")]));
+        let external = Labels::from_pairs([("job", "ignored")]);
+        let prepared = prepare_labels(&labels, &external, &[]).unwrap();
+        assert!(Arc::ptr_eq(&prepared, &labels));
     }
 
     #[test]

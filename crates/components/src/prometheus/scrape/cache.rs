@@ -3,14 +3,23 @@
 //! bytes and allocates no labels; and which series are live, so the ones that
 //! disappear get staleness markers.
 
+use hashbrown::HashTable;
 use model::labels::Labels;
-use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::sync::Arc;
 
+type Hasher = foldhash::fast::RandomState;
+
+/// An entry is found by two independent 64-bit hashes of the series text
+/// instead of a copy of the text (most of a series' memory otherwise): with
+/// randomly seeded hashers, two series of a target colliding on 128 bits is
+/// not a practical concern.
 struct Entry {
+    key: [u64; 2],
     labels: Arc<Labels>,
-    /// The scrape that last saw the series.
-    seen: u64,
+    /// The scrape that last saw the series (wrapping; only compared for
+    /// equality with the current one).
+    seen: u32,
     /// Appended by the last successful scrape and not yet marked stale.
     live: bool,
     /// Whether disappearing makes the series stale (not for series with their
@@ -20,14 +29,15 @@ struct Entry {
 
 #[derive(Default)]
 pub(crate) struct SeriesCache {
-    entries: HashMap<Box<[u8]>, Entry, foldhash::fast::RandomState>,
-    scrape: u64,
+    entries: HashTable<Entry>,
+    hashers: [Hasher; 2],
+    scrape: u32,
 }
 
 impl SeriesCache {
     /// Starts a scrape.
     pub fn begin(&mut self) {
-        self.scrape += 1;
+        self.scrape = self.scrape.wrapping_add(1);
     }
 
     /// The labels of the series written as `raw`, building them with `make`
@@ -40,7 +50,8 @@ impl SeriesCache {
         make: impl FnOnce() -> Result<Labels, E>,
     ) -> Result<Option<Arc<Labels>>, E> {
         let scrape = self.scrape;
-        if let Some(entry) = self.entries.get_mut(raw) {
+        let key = self.hashers.each_ref().map(|h| h.hash_one(raw));
+        if let Some(entry) = self.entries.find_mut(key[0], |e| e.key == key) {
             if entry.seen == scrape {
                 return Ok(None);
             }
@@ -49,15 +60,14 @@ impl SeriesCache {
             return Ok(Some(entry.labels.clone()));
         }
         let labels = Arc::new(make()?);
-        self.entries.insert(
-            raw.into(),
-            Entry {
-                labels: labels.clone(),
-                seen: scrape,
-                live: false,
-                tracked,
-            },
-        );
+        let entry = Entry {
+            key,
+            labels: labels.clone(),
+            seen: scrape,
+            live: false,
+            tracked,
+        };
+        self.entries.insert_unique(key[0], entry, |e| e.key[0]);
         Ok(Some(labels))
     }
 
@@ -65,7 +75,7 @@ impl SeriesCache {
     /// and not seen now are handed to `stale` and forgotten.
     pub fn commit(&mut self, mut stale: impl FnMut(&Arc<Labels>)) {
         let scrape = self.scrape;
-        self.entries.retain(|_, entry| {
+        self.entries.retain(|entry| {
             if entry.seen == scrape {
                 entry.live = entry.tracked;
                 return true;
@@ -75,12 +85,16 @@ impl SeriesCache {
             }
             false
         });
+        // Keep the table near the size of the live series after a shrink.
+        if self.entries.capacity() > 2 * self.entries.len() + 64 {
+            self.entries.shrink_to_fit(|e| e.key[0]);
+        }
     }
 
     /// Ends a failed scrape, or the target: every live series is handed to
     /// `stale`.
     pub fn fail(&mut self, mut stale: impl FnMut(&Arc<Labels>)) {
-        for entry in self.entries.values_mut() {
+        for entry in self.entries.iter_mut() {
             if entry.live {
                 stale(&entry.labels);
                 entry.live = false;

@@ -23,6 +23,7 @@ use parking_lot::Mutex;
 use record::{Encoder, Record, RefSample, SeriesRef};
 use std::collections::{BTreeMap, HashMap};
 use std::fs::{File, OpenOptions};
+use std::hash::BuildHasher;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -42,10 +43,10 @@ const CHECKPOINT: &str = "checkpoint";
 /// How much of a segment is read at once during replay.
 const REPLAY_CHUNK: usize = 8 << 20;
 
-/// A live series: its labels in compact form (about the size of the label
-/// text) rather than as a `Labels`, to keep memory per series small.
+/// A live series: its labels shared with whoever appended them (the scrape
+/// cache holds the same set), so the WAL adds no copy of its own.
 struct SeriesEntry {
-    labels: Box<[u8]>,
+    labels: Arc<Labels>,
     /// The newest segment holding a sample of the series: once that segment
     /// is deleted, the series is no longer needed.
     last_segment: u64,
@@ -105,14 +106,14 @@ impl Wal {
     pub fn open(dir: &Path, segment_size: u64) -> io::Result<(Wal, Replay)> {
         std::fs::create_dir_all(dir)?;
         let mut replay = Replay::default();
-        let mut by_ref: HashMap<SeriesRef, Box<[u8]>, Hasher> = HashMap::default();
+        let mut by_ref: HashMap<SeriesRef, Arc<Labels>, Hasher> = HashMap::default();
         let mut last_segment: HashMap<SeriesRef, u64, Hasher> = HashMap::default();
         let mut segment_max_ts = BTreeMap::new();
         let mut sample_count = 0;
         let mut visit = |seg: u64, record: Record| match record {
             Record::Series(series) => {
                 for (series_ref, labels) in series {
-                    by_ref.insert(series_ref, record::encode_labels(&labels));
+                    by_ref.insert(series_ref, Arc::new(labels));
                 }
             }
             Record::Exemplars(exemplars) => {
@@ -159,7 +160,7 @@ impl Wal {
             })
             .collect();
         let hasher = Hasher::default();
-        let rehash = |r: &SeriesRef| label_hash(&hasher, record::compact_pairs(&series[r].labels));
+        let rehash = |r: &SeriesRef| hasher.hash_one(&*series[r].labels);
         let mut index = HashTable::with_capacity(series.len());
         for series_ref in series.keys() {
             index.insert_unique(rehash(series_ref), *series_ref, rehash);
@@ -209,11 +210,14 @@ impl Wal {
     }
 
     /// The labels of a series reference, while the series is alive.
-    pub fn labels(&self, series_ref: SeriesRef) -> Option<Labels> {
+    pub fn labels(&self, series_ref: SeriesRef) -> Option<Arc<Labels>> {
         let st = self.state.lock();
-        st.series
-            .get(&series_ref)
-            .map(|entry| record::decode_labels(&entry.labels))
+        st.series.get(&series_ref).map(|entry| entry.labels.clone())
+    }
+
+    /// Whether a series reference is alive.
+    pub fn contains(&self, series_ref: SeriesRef) -> bool {
+        self.state.lock().series.contains_key(&series_ref)
     }
 
     /// Changes whenever series were dropped.
@@ -405,13 +409,13 @@ impl Wal {
 impl State {
     /// The reference of `labels`, created (and listed in `new_series`) on
     /// first sight; the series is marked as used in `segment`.
-    fn series_ref(&mut self, labels: &Labels, segment: u64) -> SeriesRef {
-        let hash = label_hash(&self.hasher, labels.iter());
+    fn series_ref(&mut self, labels: &Arc<Labels>, segment: u64) -> SeriesRef {
+        let hash = self.hasher.hash_one(&**labels);
         let series = &mut self.series;
         let found = self.index.find(hash, |r| {
             series
                 .get(r)
-                .is_some_and(|entry| record::compact_equals(&entry.labels, labels))
+                .is_some_and(|entry| Arc::ptr_eq(&entry.labels, labels) || entry.labels == *labels)
         });
         if let Some(&series_ref) = found {
             if let Some(entry) = series.get_mut(&series_ref) {
@@ -422,21 +426,20 @@ impl State {
         let series_ref = self.next_ref;
         self.next_ref += 1;
         let entry = SeriesEntry {
-            labels: record::encode_labels(labels),
+            labels: labels.clone(),
             last_segment: segment,
         };
         self.series.insert(series_ref, entry);
         let (series, hasher) = (&self.series, &self.hasher);
-        self.index.insert_unique(hash, series_ref, |r| {
-            label_hash(hasher, record::compact_pairs(&series[r].labels))
-        });
+        self.index
+            .insert_unique(hash, series_ref, |r| hasher.hash_one(&*series[r].labels));
         self.new_series.push(series_ref);
         series_ref
     }
 
     fn forget(&mut self, series_ref: SeriesRef) {
         if let Some(entry) = self.series.remove(&series_ref) {
-            let hash = label_hash(&self.hasher, record::compact_pairs(&entry.labels));
+            let hash = self.hasher.hash_one(&*entry.labels);
             if let Ok(found) = self.index.find_entry(hash, |r| *r == series_ref) {
                 found.remove();
             }
@@ -449,16 +452,6 @@ fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default()
         .as_millis() as i64
-}
-
-fn label_hash<'a>(hasher: &Hasher, pairs: impl Iterator<Item = (&'a str, &'a str)>) -> u64 {
-    use std::hash::{BuildHasher, Hash, Hasher as _};
-    let mut h = hasher.build_hasher();
-    for (name, value) in pairs {
-        name.hash(&mut h);
-        value.hash(&mut h);
-    }
-    h.finish()
 }
 
 fn create_segment(dir: &Path, segment: u64) -> io::Result<File> {

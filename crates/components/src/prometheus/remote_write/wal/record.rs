@@ -72,12 +72,11 @@ impl Encoder {
         header[4..].copy_from_slice(&crc.to_le_bytes());
     }
 
-    /// A series record; labels in their [`encode_labels`] form.
-    pub fn series<'a>(&mut self, series: impl IntoIterator<Item = (SeriesRef, &'a [u8])>) {
+    pub fn series<'a>(&mut self, series: impl IntoIterator<Item = (SeriesRef, &'a Labels)>) {
         self.begin(SERIES);
         for (series_ref, labels) in series {
             put_varint(&mut self.buf, series_ref);
-            self.buf.extend_from_slice(labels);
+            put_labels(&mut self.buf, labels);
         }
         self.finish();
     }
@@ -103,51 +102,19 @@ impl Encoder {
             put_varint(&mut self.buf, series);
             self.buf.extend_from_slice(&timestamp.to_le_bytes());
             self.buf.extend_from_slice(&value.to_bits().to_le_bytes());
-            self.buf.extend_from_slice(&encode_labels(labels));
+            put_labels(&mut self.buf, labels);
         }
         self.finish();
     }
 }
 
-/// The compact form of a label set, as series records hold it and as the WAL
-/// keeps series in memory: `count varint | (name, value)*`.
-pub fn encode_labels(labels: &Labels) -> Box<[u8]> {
-    let mut buf = Vec::with_capacity(
-        1 + labels
-            .iter()
-            .map(|(n, v)| n.len() + v.len() + 2)
-            .sum::<usize>(),
-    );
-    put_varint(&mut buf, labels.len() as u64);
+/// A label set as records hold it: `count varint | (name, value)*`.
+fn put_labels(buf: &mut Vec<u8>, labels: &Labels) {
+    put_varint(buf, labels.len() as u64);
     for (name, value) in labels.iter() {
-        put_str(&mut buf, name);
-        put_str(&mut buf, value);
+        put_str(buf, name);
+        put_str(buf, value);
     }
-    buf.into_boxed_slice()
-}
-
-/// The pairs of a compact label set, without allocating; stops at the first
-/// malformed byte (the WAL only holds what it encoded itself).
-pub fn compact_pairs(mut bytes: &[u8]) -> impl Iterator<Item = (&str, &str)> {
-    let count = get_varint(&mut bytes).unwrap_or(0);
-    (0..count).map_while(move |_| {
-        let name = get_str_ref(&mut bytes).ok()?;
-        let value = get_str_ref(&mut bytes).ok()?;
-        Some((name, value))
-    })
-}
-
-/// Whether the compact `bytes` hold exactly `labels`.
-pub fn compact_equals(bytes: &[u8], labels: &Labels) -> bool {
-    let mut rest = bytes;
-    if get_varint(&mut rest).ok() != Some(labels.len() as u64) {
-        return false;
-    }
-    compact_pairs(bytes).eq(labels.iter())
-}
-
-pub fn decode_labels(bytes: &[u8]) -> Labels {
-    Labels::from_pairs(compact_pairs(bytes))
 }
 
 fn checksum(body: &[u8]) -> u32 {
@@ -311,10 +278,7 @@ mod tests {
     fn records_round_trip() {
         let labels = Labels::from_pairs([("__name__", "up"), ("job", "ü")]);
         let mut enc = Encoder::default();
-        enc.series([
-            (7, &*encode_labels(&labels)),
-            (300, &*encode_labels(&Labels::new())),
-        ]);
+        enc.series([(7, &labels), (300, &Labels::new())]);
         assert_eq!(
             one_frame(&enc),
             Record::Series(vec![(7, labels), (300, Labels::new())])
@@ -355,22 +319,6 @@ mod tests {
                 labels: trace
             }])
         );
-    }
-
-    #[test]
-    fn compact_labels_compare_without_decoding() {
-        let labels = Labels::from_pairs([("__name__", "up"), ("job", "a")]);
-        let compact = encode_labels(&labels);
-        assert!(compact_equals(&compact, &labels));
-        assert!(!compact_equals(
-            &compact,
-            &Labels::from_pairs([("__name__", "up")])
-        ));
-        assert!(!compact_equals(
-            &compact,
-            &Labels::from_pairs([("__name__", "up"), ("job", "b")])
-        ));
-        assert_eq!(decode_labels(&compact), labels);
     }
 
     #[test]
