@@ -207,7 +207,7 @@ const ALL: &str = "traces,metrics,logs";
 /// A temporary directory with the test CA; A and B run in it.
 fn dir_with_ca() -> tempfile::TempDir {
     let dir = dir_with(&[]);
-    testutil::tls::test_ca(dir.path());
+    testutil::tls::test_ca(dir.path(), "DNS:localhost,IP:127.0.0.1");
     dir
 }
 

@@ -47,9 +47,10 @@ pub fn self_signed_cert(dir: &Path) -> (PathBuf, PathBuf) {
 }
 
 /// A test CA and two certificates it signed, written to `dir`: `ca.pem` /
-/// `ca.key`, a server certificate for `localhost` and 127.0.0.1 (`server.pem`
-/// / `server.key`) and a client certificate (`client.pem` / `client.key`).
-pub fn test_ca(dir: &Path) {
+/// `ca.key`, a server certificate for `server_names` (`server.pem` /
+/// `server.key`; a subjectAltName list such as `DNS:localhost,IP:127.0.0.1`)
+/// and a client certificate (`client.pem` / `client.key`).
+pub fn test_ca(dir: &Path, server_names: &str) {
     const EC_KEY: [&str; 5] = [
         "-newkey",
         "ec",
@@ -123,10 +124,12 @@ pub fn test_ca(dir: &Path) {
     sign(
         "server",
         "/CN=localhost",
-        "basicConstraints=critical,CA:FALSE\n\
-         keyUsage=critical,digitalSignature\n\
-         extendedKeyUsage=serverAuth\n\
-         subjectAltName=DNS:localhost,IP:127.0.0.1\n",
+        &format!(
+            "basicConstraints=critical,CA:FALSE\n\
+             keyUsage=critical,digitalSignature\n\
+             extendedKeyUsage=serverAuth\n\
+             subjectAltName={server_names}\n"
+        ),
     );
     sign(
         "client",
