@@ -36,28 +36,11 @@ import urllib.request
 
 # No __pycache__ folder in bench/ from importing the sibling harness.
 sys.dont_write_bytecode = True
-from startup import free_port, stop  # noqa: E402
+from startup import cargo_release_build, free_port, stop  # noqa: E402
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GOAL_RSS_PER_SERIES_KIB = 0.5
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 AGENTS = ("ferroalloy", "vmagent", "prometheus")
-
-
-def cargo_build(packages):
-    subprocess.run(
-        ["cargo", "build", "--release", "--quiet"] + [f"-p={p}" for p in packages],
-        cwd=REPO,
-        check=True,
-    )
-    meta = subprocess.run(
-        ["cargo", "metadata", "--format-version", "1", "--no-deps"],
-        cwd=REPO,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(meta.stdout)["target_directory"]
 
 
 def ensure_debian(binary, package):
@@ -258,7 +241,7 @@ def main():
         sys.exit(f"unknown agents {sorted(unknown)}; choose among {', '.join(AGENTS)}")
 
     packages = ["ferroalloy-bench"] + ([] if args.ferroalloy else ["ferroalloy"])
-    target_dir = cargo_build(packages)
+    target_dir = cargo_release_build(*packages)
     release = os.path.join(target_dir, "release")
     binaries = {"ferroalloy": args.ferroalloy or os.path.join(release, "ferroalloy")}
     argv_for = {

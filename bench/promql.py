@@ -23,9 +23,7 @@ import argparse
 import http.client
 import json
 import os
-import shutil
 import signal
-import socket
 import statistics
 import struct
 import subprocess
@@ -34,18 +32,15 @@ import tempfile
 import time
 import urllib.parse
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# No __pycache__ folder in bench/ from importing the sibling harness.
+sys.dont_write_bytecode = True
+from startup import build_ferroalloy, ensure_prometheus, free_port, target_dir  # noqa: E402
+
 GOAL_RATIO = 0.5
 SERIES_PER_INSTANCE = 17
 BUCKETS = ["0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "1", "+Inf"]
 CODES = ["200", "404", "500", "503"]
 METHODS = ["GET", "POST"]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # --- remote-write encoding (protobuf by hand, snappy as one literal) ---------
@@ -143,37 +138,6 @@ class Dataset:
 
 
 # --- processes ---------------------------------------------------------------
-
-
-def build_ferroalloy():
-    subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "ferroalloy"], cwd=REPO, check=True)
-    return os.path.join(target_dir(), "release", "ferroalloy")
-
-
-def target_dir():
-    meta = subprocess.run(
-        ["cargo", "metadata", "--format-version", "1", "--no-deps"],
-        cwd=REPO,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(meta.stdout)["target_directory"]
-
-
-def ensure_prometheus():
-    found = shutil.which("prometheus")
-    if found:
-        return found
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run(
-        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "prometheus"],
-        check=True,
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
-    return shutil.which("prometheus") or sys.exit("prometheus did not install")
 
 
 class Peer:
@@ -290,7 +254,7 @@ def main():
     if args.full:
         args.series, args.hours, args.interval = 100_000, 6.0, 15
 
-    ferroalloy = args.ferroalloy or build_ferroalloy()
+    ferroalloy = args.ferroalloy or build_ferroalloy()[1]
     prometheus = ensure_prometheus()
     data = Dataset(args.series, args.hours, args.interval)
     print(

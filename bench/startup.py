@@ -99,6 +99,11 @@ def cargo_release_build(*packages):
     for package in packages:
         argv += ["-p", package]
     subprocess.run(argv, cwd=REPO, check=True)
+    return target_dir()
+
+
+def target_dir():
+    """The cargo target directory (honours CARGO_TARGET_DIR)."""
     meta = subprocess.run(
         ["cargo", "metadata", "--format-version", "1", "--no-deps"],
         cwd=REPO,

@@ -14,7 +14,7 @@ use bench::Signal;
 use bench::client::{Connection, Outcome, Protocol, Target};
 use otlp_support::{
     Capture, assert_exactly_once, assert_exported, free_port, htpasswd_sha, memory, metric,
-    sdk_send, tagged, test_ca,
+    sdk_send, tagged,
 };
 use run_support::{Alloy, dir_with};
 use std::path::Path;
@@ -207,7 +207,7 @@ const ALL: &str = "traces,metrics,logs";
 /// A temporary directory with the test CA; A and B run in it.
 fn dir_with_ca() -> tempfile::TempDir {
     let dir = dir_with(&[]);
-    test_ca(dir.path());
+    testutil::tls::test_ca(dir.path(), "DNS:localhost,IP:127.0.0.1");
     dir
 }
 

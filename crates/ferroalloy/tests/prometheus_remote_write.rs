@@ -7,26 +7,19 @@ mod run_support;
 
 use model::labels::Labels;
 use model::remote_write::{Label, Sample, TimeSeries, WriteRequest, encode_request};
+use run_support::prometheus::{Prometheus, free_port};
 use run_support::{Alloy, PATIENCE, dir_with, request};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant, SystemTime};
 
 const SERIES: usize = 5;
 
 /// Samples as Prometheus returns them: series labels → (timestamp ms, value).
 type Stored = BTreeMap<String, Vec<(i64, f64)>>;
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
 
 fn now_ms() -> i64 {
     SystemTime::now()
@@ -35,48 +28,7 @@ fn now_ms() -> i64 {
         .as_millis() as i64
 }
 
-/// A Prometheus 2.42 receiving remote-write on a loopback port.
-struct Prometheus {
-    child: Child,
-    addr: SocketAddr,
-}
-
 impl Prometheus {
-    fn start(data: &Path, port: u16) -> Prometheus {
-        let config = data.join("prometheus.yml");
-        std::fs::write(&config, "global:\n  scrape_interval: 1m\n").expect("write prometheus.yml");
-        let child = Command::new("prometheus")
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                data.join("tsdb").display()
-            ))
-            .arg("--web.enable-remote-write-receiver")
-            .arg("--storage.remote.flush-deadline=5s")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Debian's prometheus must be installed (apt-get install prometheus)");
-        let prometheus = Prometheus {
-            child,
-            addr: SocketAddr::from(([127, 0, 0, 1], port)),
-        };
-        wait_for("Prometheus to be ready", || {
-            TcpStream::connect(prometheus.addr).is_ok()
-                && request(prometheus.addr, "GET", "/-/ready", &[]).status == 200
-        });
-        prometheus
-    }
-
-    /// Stops it with SIGTERM and waits for the exit.
-    fn stop(mut self) {
-        let _ = Command::new("kill")
-            .arg(self.child.id().to_string())
-            .status();
-        let _ = self.child.wait();
-    }
-
     /// Every raw sample of `rw_test` within the last hour.
     fn stored(&self) -> Stored {
         let path = format!(
@@ -107,13 +59,6 @@ impl Prometheus {
             stored.insert(labels.join(","), values);
         }
         stored
-    }
-}
-
-impl Drop for Prometheus {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -251,7 +196,7 @@ fn start_alloy(dir: &Path, storage: &Path) -> Alloy {
 fn every_sample_reaches_prometheus_across_its_outage() {
     let prom_dir = tempfile::tempdir().expect("temp dir");
     let prom_port = free_port();
-    let prometheus = Prometheus::start(prom_dir.path(), prom_port);
+    let prometheus = Prometheus::start_on(prom_dir.path(), prom_port);
     let receive_port = free_port();
     let dir = dir_with(&[("config.alloy", &config(receive_port, prom_port, ""))]);
     let alloy = start_alloy(dir.path(), &dir.path().join("data"));
@@ -268,7 +213,7 @@ fn every_sample_reaches_prometheus_across_its_outage() {
     prometheus.stop();
     samples.push(receiver, 10..20);
     std::thread::sleep(Duration::from_secs(60));
-    let prometheus = Prometheus::start(prom_dir.path(), prom_port);
+    let prometheus = Prometheus::start_on(prom_dir.path(), prom_port);
     let expected = samples.expected(20, "it");
     wait_for("every sample after the outage", || {
         prometheus.stored() == expected
@@ -301,7 +246,7 @@ fn the_wal_is_replayed_after_sigkill() {
     alloy.wait_exit();
     drop(alloy);
 
-    let prometheus = Prometheus::start(prom_dir.path(), prom_port);
+    let prometheus = Prometheus::start_on(prom_dir.path(), prom_port);
     let alloy = start_alloy(dir.path(), &storage);
     let expected = samples.expected(10, "it");
     wait_for("the replayed samples in Prometheus", || {

@@ -48,35 +48,8 @@ pub struct Exemplar {
     pub timestamp: Option<i64>,
 }
 
-/// A metric family's type, as the exposition formats name them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
-pub enum MetricType {
-    Counter,
-    Gauge,
-    Histogram,
-    GaugeHistogram,
-    Summary,
-    Info,
-    StateSet,
-    #[default]
-    Unknown,
-}
-
-impl MetricType {
-    /// The name in the text formats (`untyped` reads as [`MetricType::Unknown`]).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MetricType::Counter => "counter",
-            MetricType::Gauge => "gauge",
-            MetricType::Histogram => "histogram",
-            MetricType::GaugeHistogram => "gaugehistogram",
-            MetricType::Summary => "summary",
-            MetricType::Info => "info",
-            MetricType::StateSet => "stateset",
-            MetricType::Unknown => "unknown",
-        }
-    }
-}
+/// A metric family's type: the exposition parser's, so that scraped metadata passes through unchanged.
+pub use textparse::MetricType;
 
 /// What an exposition says about a metric family.
 #[derive(Clone, Debug, PartialEq, Default)]

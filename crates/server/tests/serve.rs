@@ -458,53 +458,8 @@ async fn tls_client_certificates_verified_against_client_ca() {
     let dir = tempfile::tempdir().unwrap();
     let (cert_file, key_file) = self_signed(dir.path());
     let path = dir.path();
-    let ec = [
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-    ];
-    let ca_args = [&ec[..], &["-x509", "-days", "1", "-subj", "/CN=test-ca"]].concat();
-    testutil::tls::openssl(
-        path,
-        &[
-            &["req"],
-            &ca_args[..],
-            &["-keyout", "ca.key", "-out", "ca.pem"],
-        ]
-        .concat(),
-    );
-    let csr_args = [&ec[..], &["-subj", "/CN=client", "-keyout", "client.key"]].concat();
-    testutil::tls::openssl(
-        path,
-        &[&["req"], &csr_args[..], &["-out", "client.csr"]].concat(),
-    );
-    std::fs::write(
-        path.join("client.ext"),
-        "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n",
-    )
-    .unwrap();
-    testutil::tls::openssl(
-        path,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "client.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-days",
-            "1",
-            "-extfile",
-            "client.ext",
-            "-out",
-            "client.pem",
-        ],
-    );
+    // The server keeps its self-signed certificate; the CA signs the client's.
+    testutil::tls::test_ca(path, "DNS:localhost");
     let read = |name: &str| std::fs::read(path.join(name)).unwrap();
     let (server_pem, client_pem, client_key) =
         (read("cert.pem"), read("client.pem"), read("client.key"));

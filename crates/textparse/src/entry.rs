@@ -19,6 +19,22 @@ pub enum MetricType {
     Unknown,
 }
 
+impl MetricType {
+    /// The name in the text formats (`untyped` reads as [`MetricType::Unknown`]).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MetricType::Counter => "counter",
+            MetricType::Gauge => "gauge",
+            MetricType::Histogram => "histogram",
+            MetricType::GaugeHistogram => "gaugehistogram",
+            MetricType::Summary => "summary",
+            MetricType::Info => "info",
+            MetricType::StateSet => "stateset",
+            MetricType::Unknown => "unknown",
+        }
+    }
+}
+
 /// One entry of an exposition.
 #[derive(Debug)]
 pub enum Entry<'a> {

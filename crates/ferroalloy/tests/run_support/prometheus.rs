@@ -25,7 +25,11 @@ pub struct Prometheus {
 impl Prometheus {
     /// Starts it with its configuration and TSDB under `data` and waits until ready.
     pub fn start(data: &Path) -> Prometheus {
-        let port = free_port();
+        Prometheus::start_on(data, free_port())
+    }
+
+    /// Starts it on `port`, so that a restart over the same `data` is the same peer.
+    pub fn start_on(data: &Path, port: u16) -> Prometheus {
         let config = data.join("prometheus.yml");
         std::fs::write(&config, "global:\n  scrape_interval: 1m\n").expect("write prometheus.yml");
         let child = Command::new("prometheus")
@@ -36,6 +40,7 @@ impl Prometheus {
                 data.join("tsdb").display()
             ))
             .arg("--web.enable-remote-write-receiver")
+            .arg("--storage.remote.flush-deadline=5s")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -52,6 +57,14 @@ impl Prometheus {
             std::thread::sleep(Duration::from_millis(50));
         }
         prometheus
+    }
+
+    /// Stops it with SIGTERM, so that it closes its TSDB cleanly, and waits for the exit.
+    pub fn stop(mut self) {
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
     }
 }
 

@@ -710,64 +710,6 @@ async fn grpc_retries_retryable_codes_and_drops_the_rest() {
     assert_eq!(exporter.health(), HealthState::Healthy);
 }
 
-/// A CA, a server certificate for `localhost` and a client certificate.
-fn certificates(dir: &Path) {
-    use testutil::tls::openssl;
-    let ec = [
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-    ];
-    let mut ca = vec!["req", "-x509", "-days", "1", "-subj", "/CN=test-ca"];
-    ca.extend(ec);
-    ca.extend(["-keyout", "ca.key", "-out", "ca.pem"]);
-    openssl(dir, &ca);
-    std::fs::write(
-        dir.join("server.ext"),
-        "subjectAltName=DNS:localhost\nbasicConstraints=critical,CA:FALSE\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("client.ext"),
-        "basicConstraints=critical,CA:FALSE\nextendedKeyUsage=clientAuth\n",
-    )
-    .unwrap();
-    for (name, cn) in [("server", "/CN=localhost"), ("client", "/CN=client")] {
-        let (key, csr, pem, ext) = (
-            format!("{name}.key"),
-            format!("{name}.csr"),
-            format!("{name}.pem"),
-            format!("{name}.ext"),
-        );
-        let mut req = vec!["req", "-subj", cn];
-        req.extend(ec);
-        req.extend(["-keyout", &key, "-out", &csr]);
-        openssl(dir, &req);
-        openssl(
-            dir,
-            &[
-                "x509",
-                "-req",
-                "-in",
-                &csr,
-                "-CA",
-                "ca.pem",
-                "-CAkey",
-                "ca.key",
-                "-CAcreateserial",
-                "-days",
-                "1",
-                "-extfile",
-                &ext,
-                "-out",
-                &pem,
-            ],
-        );
-    }
-}
-
 fn read(dir: &Path, name: &str) -> String {
     std::fs::read_to_string(dir.join(name)).unwrap()
 }
@@ -776,7 +718,7 @@ fn read(dir: &Path, name: &str) -> String {
 async fn grpc_tls_with_a_ca_server_name_client_certificate_and_skip_verify() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir().unwrap();
-    certificates(dir.path());
+    testutil::tls::test_ca(dir.path(), "DNS:localhost");
     let identity = tonic::transport::Identity::from_pem(
         read(dir.path(), "server.pem"),
         read(dir.path(), "server.key"),
@@ -922,7 +864,7 @@ async fn http_sends_every_signal_unchanged_compressed_with_headers_and_auth() {
 async fn https_with_a_ca_server_name_and_client_certificate() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir().unwrap();
-    certificates(dir.path());
+    testutil::tls::test_ca(dir.path(), "DNS:localhost");
     let (listener, addr) = listener().await;
     let peer = serve_https(listener, dir.path());
     let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();

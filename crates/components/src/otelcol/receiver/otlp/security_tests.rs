@@ -125,53 +125,6 @@ fn base64_of(text: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(text)
 }
 
-/// A CA and a client certificate it signed, in `dir`: `ca.pem`, `client.pem`,
-/// `client.key`.
-fn client_certificate(dir: &Path) {
-    let ec_key = [
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-    ];
-    let run = |args: &[&str]| testutil::tls::openssl(dir, args);
-    run(&[
-        &["req", "-x509", "-days", "1", "-subj", "/CN=otlp-test-ca"][..],
-        &ec_key,
-        &["-keyout", "ca.key", "-out", "ca.pem"],
-    ]
-    .concat());
-    run(&[
-        &["req", "-subj", "/CN=otlp-client"][..],
-        &ec_key,
-        &["-keyout", "client.key", "-out", "client.csr"],
-    ]
-    .concat());
-    std::fs::write(
-        dir.join("client.ext"),
-        "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n",
-    )
-    .unwrap();
-    run(&[
-        "x509",
-        "-req",
-        "-in",
-        "client.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-days",
-        "1",
-        "-extfile",
-        "client.ext",
-        "-out",
-        "client.pem",
-    ]);
-}
-
 fn path_text(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
@@ -181,7 +134,7 @@ async fn tls_and_mutual_tls_on_both_transports() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir().unwrap();
     let (cert, key) = testutil::tls::self_signed_cert(dir.path());
-    client_certificate(dir.path());
+    testutil::tls::test_ca(dir.path(), "DNS:localhost");
     let read = |name: &str| std::fs::read(dir.path().join(name)).unwrap();
     let server_tls = |client_ca: bool| ServerTls {
         cert_file: path_text(&cert),
