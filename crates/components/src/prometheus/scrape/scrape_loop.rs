@@ -11,9 +11,7 @@ use super::sample_labels::{LabelRules, series_labels};
 use super::target::ScrapeTarget;
 use crate::prometheus::http_client::HttpClient;
 use model::labels::Labels;
-use model::metrics::{
-    Exemplar, MetricType, MetricsBatch, MetricsReceiver, Sample, append_all, stale_nan,
-};
+use model::metrics::{Exemplar, MetricsBatch, MetricsReceiver, Sample, append_all, stale_nan};
 use parking_lot::{Mutex, RwLock};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -347,7 +345,7 @@ impl ScrapeLoop {
                     continue;
                 }
                 Entry::Type { name, metric_type } => {
-                    state.metadata.family(&name).metric_type = convert_type(metric_type);
+                    state.metadata.family(&name).metric_type = metric_type;
                     continue;
                 }
                 Entry::Unit { name, unit } => {
@@ -433,19 +431,6 @@ fn clear(batch: &mut MetricsBatch) {
 fn millis(t: SystemTime) -> i64 {
     t.duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
-fn convert_type(t: textparse::MetricType) -> MetricType {
-    match t {
-        textparse::MetricType::Counter => MetricType::Counter,
-        textparse::MetricType::Gauge => MetricType::Gauge,
-        textparse::MetricType::Histogram => MetricType::Histogram,
-        textparse::MetricType::GaugeHistogram => MetricType::GaugeHistogram,
-        textparse::MetricType::Summary => MetricType::Summary,
-        textparse::MetricType::Info => MetricType::Info,
-        textparse::MetricType::StateSet => MetricType::StateSet,
-        textparse::MetricType::Unknown => MetricType::Unknown,
-    }
 }
 
 /// When, after `now`, the first scrape of a target should happen: a point in
