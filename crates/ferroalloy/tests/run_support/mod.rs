@@ -40,7 +40,6 @@ impl Alloy {
             .arg(config)
             .arg("--server.http.listen-addr=127.0.0.1:0")
             .args(args)
-            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
